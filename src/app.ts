@@ -1,0 +1,31 @@
+/** The gateway app: config, the two areas (/admin, /v1) and the one error handler. */
+import { Hono } from 'hono'
+import { resolveConfig } from './config'
+import { GatewayError } from './errors'
+import { admin } from './routes/admin'
+import type { AppEnv } from './routes/types'
+import { v1 } from './routes/v1'
+
+export const app = new Hono<AppEnv>()
+
+app.use('*', async function config(c, next) {
+  c.set('config', resolveConfig(c.env))
+  await next()
+})
+
+app.get('/', (c) => c.json({ name: 'aigc-label-gateway', status: 'ok' }))
+app.route('/admin', admin)
+app.route('/v1', v1)
+
+app.notFound((c) => errorResponse(c.req.path, new GatewayError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)))
+
+app.onError((error, c) => {
+  if (error instanceof GatewayError) return errorResponse(c.req.path, error)
+  console.error('unhandled error', c.req.method, c.req.path, error)
+  return errorResponse(c.req.path, new GatewayError(500, 'internal_error', 'internal gateway error; nothing unlabelled was delivered'))
+})
+
+function errorResponse(path: string, error: GatewayError): Response {
+  const body = path === '/v1/messages' ? error.toAnthropic() : error.toOpenAI()
+  return Response.json(body, { status: error.status })
+}

@@ -1,0 +1,40 @@
+/**
+ * Worker bindings and the settings derived from them. Development (`GATEWAY_ENV =
+ * "development"`, what `npm start` runs) has embedded defaults so the gateway works
+ * offline; a deployed environment has none of them unless they are set explicitly.
+ */
+export interface Env {
+  DB: D1Database
+  /** "development" enables the embedded defaults; anything else is a deployed environment. */
+  GATEWAY_ENV?: string
+  /** Bearer token of the admin API; at least 16 characters when deployed. */
+  ADMIN_TOKEN?: string
+  /** Secret the upstream API keys are encrypted with (AES-GCM, key derived by HKDF). */
+  MASTER_KEY?: string
+  /** "on" seeds the demo tenant outside development too. */
+  DEMO_TENANT?: string
+}
+
+export interface GatewayConfig {
+  development: boolean
+  /** Undefined when the admin API must not be served. */
+  adminToken: string | undefined
+  masterKey: string | undefined
+  demoTenant: boolean
+}
+
+export const DEV_ADMIN_TOKEN = 'dev-admin-token'
+/** Not a secret: only ever used for local development data. */
+const DEV_MASTER_KEY = 'dev-master-key-for-local-data-only'
+const MIN_ADMIN_TOKEN_LENGTH = 16
+
+export function resolveConfig(env: Env): GatewayConfig {
+  const development = env.GATEWAY_ENV === 'development'
+  const adminToken = env.ADMIN_TOKEN ?? (development ? DEV_ADMIN_TOKEN : undefined)
+  return {
+    development,
+    adminToken: development || (adminToken?.length ?? 0) >= MIN_ADMIN_TOKEN_LENGTH ? adminToken : undefined,
+    masterKey: env.MASTER_KEY || (development ? DEV_MASTER_KEY : undefined),
+    demoTenant: development || env.DEMO_TENANT === 'on',
+  }
+}

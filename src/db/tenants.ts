@@ -1,0 +1,126 @@
+/** D1 queries for tenants and their gateway keys, returning domain objects. */
+import type { Labels } from '../tenant/schema'
+
+export interface Tenant {
+  id: string
+  name: string
+  providerCode: string
+  upstream: { baseUrl: string; anthropicBaseUrl?: string }
+  /** Encrypted upstream API key; see crypto.ts. */
+  upstreamKeySealed: string
+  labels: Labels
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ApiKeyRecord {
+  id: string
+  tenantId: string
+  prefix: string
+  createdAt: string
+}
+
+interface TenantRow {
+  id: string
+  name: string
+  provider_code: string
+  upstream_base_url: string
+  upstream_anthropic_base_url: string | null
+  upstream_api_key_sealed: string
+  labels: string
+  created_at: string
+  updated_at: string
+}
+
+function toTenant(row: TenantRow): Tenant {
+  return {
+    id: row.id,
+    name: row.name,
+    providerCode: row.provider_code,
+    upstream: {
+      baseUrl: row.upstream_base_url,
+      ...(row.upstream_anthropic_base_url ? { anthropicBaseUrl: row.upstream_anthropic_base_url } : {}),
+    },
+    upstreamKeySealed: row.upstream_api_key_sealed,
+    labels: JSON.parse(row.labels) as Labels,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+function tenantValues(t: Tenant) {
+  return [
+    t.name,
+    t.providerCode,
+    t.upstream.baseUrl,
+    t.upstream.anthropicBaseUrl ?? null,
+    t.upstreamKeySealed,
+    JSON.stringify(t.labels),
+    t.updatedAt,
+  ]
+}
+
+/** Returns false when the id is taken. */
+export async function insertTenant(db: D1Database, t: Tenant): Promise<boolean> {
+  const result = await db
+    .prepare(
+      `INSERT INTO tenants (name, provider_code, upstream_base_url, upstream_anthropic_base_url,
+         upstream_api_key_sealed, labels, updated_at, id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+    )
+    .bind(...tenantValues(t), t.id, t.createdAt)
+    .run()
+  return result.meta.changes === 1
+}
+
+export async function updateTenant(db: D1Database, t: Tenant): Promise<void> {
+  await db
+    .prepare(
+      `UPDATE tenants SET name = ?, provider_code = ?, upstream_base_url = ?, upstream_anthropic_base_url = ?,
+         upstream_api_key_sealed = ?, labels = ?, updated_at = ? WHERE id = ?`,
+    )
+    .bind(...tenantValues(t), t.id)
+    .run()
+}
+
+export async function getTenant(db: D1Database, id: string): Promise<Tenant | undefined> {
+  const row = await db.prepare('SELECT * FROM tenants WHERE id = ?').bind(id).first<TenantRow>()
+  return row ? toTenant(row) : undefined
+}
+
+export async function deleteTenant(db: D1Database, id: string): Promise<boolean> {
+  const [, result] = await db.batch([
+    db.prepare('DELETE FROM api_keys WHERE tenant_id = ?').bind(id),
+    db.prepare('DELETE FROM tenants WHERE id = ?').bind(id),
+  ])
+  return result!.meta.changes === 1
+}
+
+export async function findTenantByKeyHash(db: D1Database, keyHash: string): Promise<Tenant | undefined> {
+  const row = await db
+    .prepare('SELECT t.* FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.key_hash = ?')
+    .bind(keyHash)
+    .first<TenantRow>()
+  return row ? toTenant(row) : undefined
+}
+
+export async function insertApiKey(db: D1Database, key: ApiKeyRecord & { hash: string }): Promise<void> {
+  await db
+    .prepare('INSERT INTO api_keys (id, tenant_id, key_hash, key_prefix, created_at) VALUES (?, ?, ?, ?, ?)')
+    .bind(key.id, key.tenantId, key.hash, key.prefix, key.createdAt)
+    .run()
+}
+
+export async function listApiKeys(db: D1Database, tenantId: string): Promise<ApiKeyRecord[]> {
+  const { results } = await db
+    .prepare('SELECT id, tenant_id, key_prefix, created_at FROM api_keys WHERE tenant_id = ? ORDER BY created_at')
+    .bind(tenantId)
+    .all<{ id: string; tenant_id: string; key_prefix: string; created_at: string }>()
+  return results.map((r) => ({ id: r.id, tenantId: r.tenant_id, prefix: r.key_prefix, createdAt: r.created_at }))
+}
+
+/** Returns false when no such key belongs to the tenant. */
+export async function deleteApiKey(db: D1Database, tenantId: string, keyId: string): Promise<boolean> {
+  const result = await db.prepare('DELETE FROM api_keys WHERE id = ? AND tenant_id = ?').bind(keyId, tenantId).run()
+  return result.meta.changes === 1
+}

@@ -1,0 +1,81 @@
+/**
+ * The thin stream wrapper around the frame splitter and a protocol's labeler: bytes in,
+ * bytes out, one upstream chunk at a time, so time to first byte stays the upstream's.
+ */
+import { createFrameSplitter, FrameTooLargeError, lineEnding, readFrame, writeFrame, type SseEvent } from './sse-frames'
+
+/** Thrown by a labeler when a frame it must change cannot be understood. */
+export class StreamLabelError extends Error {}
+
+export interface StreamLabeler {
+  /** Undefined forwards the frame untouched; an array replaces it with these events. */
+  onEvent(event: SseEvent): SseEvent[] | undefined
+  /**
+   * The upstream stream ended, cleanly or with `failure`. Returns the events still owed:
+   * end labels of unfinished texts, then an error event when the text was cut short.
+   */
+  onEnd(failure?: string): SseEvent[]
+}
+
+export function labelEventStream(body: ReadableStream<Uint8Array>, labeler: StreamLabeler): ReadableStream<Uint8Array> {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  const encoder = new TextEncoder()
+  let eol: string | undefined
+  let pending = ''
+  let stopped = false
+
+  const splitter = createFrameSplitter((frame) => {
+    if (stopped) return
+    eol ??= lineEnding(frame)
+    const event = readFrame(frame)
+    const replacement = event && labeler.onEvent(event)
+    pending += replacement ? replacement.map((e) => writeFrame(e, eol!)).join('') : frame
+  })
+
+  function finish(controller: ReadableStreamDefaultController<Uint8Array>, failure?: string): void {
+    stopped = true
+    const tail = labeler.onEnd(failure)
+    pending += tail.map((e) => writeFrame(e, eol ?? '\n')).join('')
+    if (pending) controller.enqueue(encoder.encode(pending))
+    pending = ''
+    controller.close()
+  }
+
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array>
+        try {
+          chunk = await reader.read()
+        } catch (error) {
+          return finish(controller, `upstream stream failed: ${errorMessage(error)}`)
+        }
+        try {
+          if (chunk.done) {
+            splitter.feed(decoder.decode())
+            splitter.flush()
+            return finish(controller)
+          }
+          splitter.feed(decoder.decode(chunk.value, { stream: true }))
+        } catch (error) {
+          if (!(error instanceof StreamLabelError || error instanceof FrameTooLargeError)) throw error
+          await reader.cancel(error).catch(() => {})
+          return finish(controller, error.message)
+        }
+        if (pending) {
+          controller.enqueue(encoder.encode(pending))
+          pending = ''
+          return
+        }
+      }
+    },
+    cancel(reason) {
+      return reader.cancel(reason)
+    },
+  })
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

@@ -1,0 +1,83 @@
+/**
+ * The tenant configuration accepted by the admin API, validated with zod. Every failure
+ * names the field, so a bad config is a 400 the operator can act on.
+ */
+import { z } from 'zod'
+import { isAnnexEValue, providerCodeProblem } from '../label/annex-e'
+import { DEFAULT_TEXT_LABEL, explicitLabelProblem } from '../label/explicit-text'
+import { GatewayError } from '../errors'
+
+const explicitText = z
+  .string()
+  .min(1)
+  .max(200)
+  .superRefine((text, ctx) => {
+    const problem = explicitLabelProblem(text)
+    if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  })
+
+const textLabel = z
+  .object({
+    text: explicitText.default(DEFAULT_TEXT_LABEL.text),
+    position: z.enum(['start', 'end', 'both']).default(DEFAULT_TEXT_LABEL.position),
+  })
+  .strict()
+
+const labels = z.object({ text: textLabel.prefault({}) }).strict()
+
+const providerCode = z.string().superRefine((code, ctx) => {
+  const problem = providerCodeProblem(code) ?? (isAnnexEValue(code) ? undefined : 'has characters outside the Annex E set')
+  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+})
+
+const url = z.string().max(2048).url()
+
+const upstream = z
+  .object({
+    baseUrl: url,
+    apiKey: z.string().min(1).max(4096),
+    anthropicBaseUrl: url.optional(),
+  })
+  .strict()
+
+export const tenantCreateSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 chars of a-z, 0-9 and "-"'),
+    name: z.string().min(1).max(200),
+    providerCode,
+    upstream,
+    labels: labels.prefault({}),
+  })
+  .strict()
+
+export const tenantPatchSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    providerCode,
+    upstream: upstream.partial(),
+    labels: z.object({ text: textLabel.partial() }).partial().strict(),
+  })
+  .partial()
+  .strict()
+
+export type TenantCreate = z.infer<typeof tenantCreateSchema>
+export type TenantPatch = z.infer<typeof tenantPatchSchema>
+export type Labels = z.infer<typeof labels>
+
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input)
+  if (result.success) return result.data
+  const issue = result.error.issues[0]!
+  const field = issue.path.join('.') || null
+  throw new GatewayError(400, 'invalid_request', field ? `${field}: ${issue.message}` : issue.message, field)
+}
+
+/** Upstream URL rules that depend on where the gateway runs. */
+export function checkUpstreamUrl(field: string, value: string, opts: { development: boolean; demo: boolean }): void {
+  const { protocol } = new URL(value)
+  if (protocol === 'https:') return
+  if (protocol === 'http:' && opts.development) return
+  if (protocol === 'demo:' && opts.demo) return
+  const allowed = opts.development ? 'https or http' : 'https'
+  throw new GatewayError(400, 'invalid_request', `${field}: must use ${allowed}`, field)
+}

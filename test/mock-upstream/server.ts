@@ -1,0 +1,231 @@
+/**
+ * A model API that misbehaves the way real ones do, run in Node (miniflare's outbound
+ * service in tests, a loopback server in the benchmark). The `model` field of a request
+ * picks the scenario; every request is recorded per host for isolation checks.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export const ANSWER = '你好，世界！这是一个测试回答。Hello, world: 𝄞 emoji 🙂 and more text.'
+
+type Json = any
+interface Frame {
+  event?: string
+  data: string
+}
+interface Recorded {
+  method: string
+  path: string
+  authorization?: string
+  apiKey?: string
+  anthropicVersion?: string
+  body: string
+}
+
+const recorded = new Map<string, Recorded[]>()
+
+export async function mockUpstream(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', `https://${req.headers.host}`)
+  const host = url.host
+  if (url.pathname === '/__requests') {
+    res.setHeader('content-type', 'application/json')
+    res.end(JSON.stringify(recorded.get(host) ?? []))
+    return
+  }
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(chunk as Buffer)
+  const text = Buffer.concat(chunks).toString('utf8')
+  const log = recorded.get(host) ?? []
+  log.push({
+    method: req.method ?? 'GET',
+    path: url.pathname + url.search,
+    authorization: req.headers.authorization,
+    apiKey: req.headers['x-api-key'] as string | undefined,
+    anthropicVersion: req.headers['anthropic-version'] as string | undefined,
+    body: text,
+  })
+  recorded.set(host, log)
+
+  const path = url.pathname.replace(/^\/v1/, '')
+  if (req.method === 'GET' && path === '/models') return json(res, 200, { object: 'list', data: [{ id: 'mock', object: 'model' }] })
+  if (req.method === 'POST' && path === '/embeddings') {
+    return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'mock' })
+  }
+  const body: Json = text ? JSON.parse(text) : {}
+  const scenario = String(body.model ?? 'plain')
+  const status = /^status-(\d{3})$/.exec(scenario)
+  if (status) {
+    return json(res, Number(status[1]), { error: { message: `mock upstream says ${status[1]}`, type: 'mock_error', code: 'mock' } })
+  }
+  if (scenario === 'html') {
+    res.writeHead(200, { 'content-type': 'text/html' })
+    res.end('<html>not an API</html>')
+    return
+  }
+  const build = PROTOCOLS[path]
+  if (!build) return json(res, 404, { error: { message: `no mock for ${path}` } })
+  const answer = build(body, scenario)
+  if (!body.stream) return json(res, 200, answer.json)
+  await stream(res, answer.frames, scenario)
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' })
+  res.end(JSON.stringify(body))
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Writes frames as the scenario says: odd byte splits, CRLF, comments, cuts. */
+async function stream(res: ServerResponse, frames: Frame[], scenario: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+  const eol = scenario === 'crlf' ? '\r\n' : '\n'
+  let text = scenario === 'crlf' ? `: keep-alive${eol}${eol}retry: 3000${eol}${eol}` : ''
+  frames.forEach((f, i) => {
+    if (scenario === 'crlf' && i % 3 === 1) text += `: ping${eol}${eol}`
+    if (scenario === 'malformed' && i === 3) text += `data: {"choices":[{"delta":{"content":"broken${eol}${eol}`
+    if ((scenario === 'cut' || scenario === 'reset') && i === Math.floor(frames.length / 2)) return
+    if ((scenario === 'cut' || scenario === 'reset') && i > frames.length / 2) return
+    text += (f.event ? `event: ${f.event}${eol}` : '') + `data: ${f.data}${eol}${eol}`
+  })
+  const bytes = Buffer.from(text, 'utf8')
+  // Five-byte pieces cut most CJK characters (three bytes each) and emoji (four) in two.
+  const size = scenario === 'cjk-split' || scenario === 'crlf' ? 5 : 64
+  for (let at = 0; at < bytes.length; at += size) {
+    res.write(bytes.subarray(at, at + size))
+    if (size === 5 && at % 100 === 0) await sleep(1)
+  }
+  if (scenario === 'reset') {
+    await sleep(5)
+    res.destroy()
+    return
+  }
+  res.end()
+}
+
+function pieces(text: string, size = 4): string[] {
+  return Array.from(text.matchAll(new RegExp(`[\\s\\S]{1,${size}}`, 'gu')), (m) => m[0])
+}
+
+type Builder = (body: Json, scenario: string) => { json: Json; frames: Frame[] }
+
+const PROTOCOLS: Record<string, Builder> = {
+  '/chat/completions': chat,
+  '/completions': completion,
+  '/responses': responses,
+  '/messages': messages,
+}
+
+const TOOL_CALL = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"北京","unit":"c"}' } }
+
+function chat(body: Json, scenario: string) {
+  const n = body.n ?? 1
+  const isJson = body.response_format?.type?.startsWith('json')
+  const text = isJson ? '{"city":"北京","temp":21}' : ANSWER
+  const indexes = [...Array(n).keys()]
+  const envelope = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1, model: scenario }
+  const withTools = scenario === 'tools' || scenario === 'tools-text'
+  const hasText = scenario !== 'tools'
+  const finish = withTools ? 'tool_calls' : 'stop'
+  const message: Json = { role: 'assistant', content: hasText ? text : null }
+  if (withTools) message.tool_calls = [TOOL_CALL]
+  if (scenario === 'reasoning') message.reasoning_content = '先想一想。Thinking first.'
+  const json = {
+    id: 'chatcmpl-mock',
+    object: 'chat.completion',
+    created: 1,
+    model: scenario,
+    choices: indexes.map((index) => ({ index, message: structuredClone(message), logprobs: null, finish_reason: finish })),
+    usage: { prompt_tokens: 1, completion_tokens: 2, total_tokens: 3 },
+  }
+  const chunk = (choices: Json[], extra: Json = {}) => ({ data: JSON.stringify({ ...envelope, choices, ...extra }) })
+  const frames: Frame[] = [chunk(indexes.map((index) => ({ index, delta: { role: 'assistant', content: '' }, finish_reason: null })))]
+  if (scenario === 'reasoning') {
+    for (const p of pieces(message.reasoning_content)) frames.push(chunk([{ index: 0, delta: { reasoning_content: p }, finish_reason: null }]))
+  }
+  const textPieces = hasText ? pieces(text) : []
+  const last = scenario === 'finish-with-content' ? textPieces.pop() : undefined
+  for (const p of textPieces) for (const index of indexes) frames.push(chunk([{ index, delta: { content: p }, finish_reason: null }]))
+  if (withTools) {
+    const args = TOOL_CALL.function.arguments
+    frames.push(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }, finish_reason: null }]))
+    for (const p of pieces(args, 5)) frames.push(chunk([{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: p } }] }, finish_reason: null }]))
+  }
+  for (const index of indexes) {
+    frames.push(chunk([{ index, delta: last === undefined ? {} : { content: last }, finish_reason: finish }]))
+  }
+  if (scenario === 'usage' || body.stream_options?.include_usage) frames.push(chunk([], { usage: json.usage }))
+  frames.push({ data: '[DONE]' })
+  return { json, frames }
+}
+
+function completion(body: Json, scenario: string) {
+  const envelope = { id: 'cmpl-mock', object: 'text_completion', created: 1, model: scenario }
+  const json = { ...envelope, choices: [{ index: 0, text: ANSWER, logprobs: null, finish_reason: 'stop' }] }
+  const frames: Frame[] = pieces(ANSWER).map((p) => ({ data: JSON.stringify({ ...envelope, choices: [{ index: 0, text: p, logprobs: null, finish_reason: null }] }) }))
+  frames.push({ data: JSON.stringify({ ...envelope, choices: [{ index: 0, text: '', logprobs: null, finish_reason: 'length' }] }) })
+  frames.push({ data: '[DONE]' })
+  return { json, frames }
+}
+
+function responses(body: Json, scenario: string) {
+  const isJson = body.text?.format?.type?.startsWith('json')
+  const text = isJson ? '{"ok":true}' : ANSWER
+  const annotations = [{ type: 'url_citation', start_index: 0, end_index: 2, url: 'https://example.com', title: 'x' }]
+  const part = { type: 'output_text', text, annotations }
+  const reasoning = { id: 'rs_1', type: 'reasoning', summary: [] }
+  const message = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [part] }
+  const call = { id: 'fc_1', type: 'function_call', call_id: 'call_1', name: 'get_weather', arguments: TOOL_CALL.function.arguments, status: 'completed' }
+  const output: Json[] = scenario === 'tools' ? [reasoning, call] : [reasoning, message]
+  const response = { id: 'resp_mock', object: 'response', status: 'completed', model: scenario, output }
+  const ref = { item_id: 'msg_1', output_index: 1, content_index: 0 }
+  const events: Json[] = [
+    { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } },
+    { type: 'response.output_item.added', output_index: 0, item: reasoning },
+    { type: 'response.output_item.done', output_index: 0, item: reasoning },
+  ]
+  if (scenario === 'tools') {
+    events.push({ type: 'response.output_item.added', output_index: 1, item: { ...call, arguments: '' } })
+    for (const p of pieces(call.arguments, 5)) events.push({ type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 1, delta: p })
+    events.push({ type: 'response.function_call_arguments.done', item_id: 'fc_1', output_index: 1, arguments: call.arguments })
+    events.push({ type: 'response.output_item.done', output_index: 1, item: call })
+  } else {
+    events.push({ type: 'response.output_item.added', output_index: 1, item: { ...message, status: 'in_progress', content: [] } })
+    events.push({ type: 'response.content_part.added', ...ref, part: { type: 'output_text', text: '', annotations: [] } })
+    for (const delta of pieces(text)) events.push({ type: 'response.output_text.delta', ...ref, delta, logprobs: [] })
+    events.push({ type: 'response.output_text.annotation.added', ...ref, annotation_index: 0, annotation: annotations[0] })
+    events.push({ type: 'response.output_text.done', ...ref, text, logprobs: [] })
+    events.push({ type: 'response.content_part.done', ...ref, part })
+    events.push({ type: 'response.output_item.done', output_index: 1, item: message })
+  }
+  events.push({ type: 'response.completed', response })
+  const frames = events.map((e, sequence_number) => ({ event: e.type, data: JSON.stringify({ ...e, sequence_number }) }))
+  return { json: response, frames }
+}
+
+function messages(body: Json, scenario: string) {
+  const tool = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: '北京' } }
+  const thinking = { type: 'thinking', thinking: '先想一想。', signature: 'sig' }
+  const content: Json[] = [thinking, { type: 'text', text: ANSWER }]
+  if (scenario === 'tools-text') content.push(tool)
+  const message = { id: 'msg_mock', type: 'message', role: 'assistant', model: scenario, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } }
+  const stop_reason = scenario === 'tools-text' ? 'tool_use' : 'end_turn'
+  const events: Json[] = [
+    { type: 'message_start', message: { ...message, content: [], stop_reason: null } },
+    { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: thinking.thinking } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'sig' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
+    { type: 'ping' },
+    ...pieces(ANSWER).map((text) => ({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text } })),
+    { type: 'content_block_stop', index: 1 },
+  ]
+  if (scenario === 'tools-text') {
+    events.push({ type: 'content_block_start', index: 2, content_block: { ...tool, input: {} } })
+    events.push({ type: 'content_block_delta', index: 2, delta: { type: 'input_json_delta', partial_json: '{"city":"北京"}' } })
+    events.push({ type: 'content_block_stop', index: 2 })
+  }
+  events.push({ type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: 2 } })
+  events.push({ type: 'message_stop' })
+  return { json: { ...message, content, stop_reason }, frames: events.map((e) => ({ event: e.type, data: JSON.stringify(e) })) }
+}
