@@ -1,11 +1,9 @@
-import type { D1Migration } from 'cloudflare:test'
-import type { Env } from '../src/config'
-
-declare global {
-  namespace Cloudflare {
-    interface Env extends import('../src/config').Env {
-      TEST_MIGRATIONS: D1Migration[]
-    }
+// Types of the test worker's bindings and of the main module `exports.default` comes from.
+declare namespace Cloudflare {
+  interface Env extends Omit<import('../src/config').Env, never> {
+    TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
+  }
+  interface GlobalProps {
+    mainModule: typeof import('../src/index')
   }
 }
-export type { Env }

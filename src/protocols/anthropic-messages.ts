@@ -22,7 +22,8 @@ export function labelMessageBody(body: Json, { prefix, suffix }: TextAffixes): v
 
 export function messagesStreamLabeler({ prefix, suffix }: TextAffixes): StreamLabeler {
   let sawText = false
-  let prefixPending = false
+  /** A text block opened and its first text has not come: that delta must be read. */
+  let awaitingText = false
   /** Index of the open text block; its stop is held back until we know it is the last. */
   let textBlock: number | undefined
   let heldStop: SseEvent | undefined
@@ -51,7 +52,7 @@ export function messagesStreamLabeler({ prefix, suffix }: TextAffixes): StreamLa
 
   return {
     onEvent(event) {
-      if (event.event === 'content_block_delta' && !prefixPending && looksLikeJsonObject(event.data)) return undefined
+      if (event.event === 'content_block_delta' && !awaitingText && looksLikeJsonObject(event.data)) return undefined
       if (event.event === 'ping') return undefined
       const e = parseEventData(event.data)
       const out: SseEvent[] = []
@@ -67,15 +68,18 @@ export function messagesStreamLabeler({ prefix, suffix }: TextAffixes): StreamLa
           if (e.content_block?.type !== 'text') break
           textBlock = e.index
           const text = e.content_block.text
-          if (typeof text === 'string' && text !== '' && !sawText) e.content_block.text = prefix + text
-          else if (!sawText) prefixPending = prefix !== ''
-          if (typeof text === 'string' && text !== '') sawText = true
+          if (typeof text === 'string' && text !== '') {
+            if (!sawText) e.content_block.text = prefix + text
+            sawText = true
+          } else {
+            awaitingText = true
+          }
           break
         }
         case 'content_block_delta':
           if (e.delta?.type === 'text_delta' && typeof e.delta.text === 'string' && e.delta.text !== '') {
-            if (prefixPending) e.delta.text = prefix + e.delta.text
-            prefixPending = false
+            if (!sawText) e.delta.text = prefix + e.delta.text
+            awaitingText = false
             sawText = true
           }
           break

@@ -50,7 +50,7 @@ export function createFrameSplitter(
       }
     },
     flush() {
-      if (buffer.trim() !== '') onFrame(buffer)
+      if (buffer !== '') onFrame(buffer)
       buffer = ''
     },
   }

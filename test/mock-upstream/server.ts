@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 export const ANSWER = '你好，世界！这是一个测试回答。Hello, world: 𝄞 emoji 🙂 and more text.'
 
 type Json = any
-interface Frame {
+export interface Frame {
   event?: string
   data: string
 }
@@ -61,9 +61,8 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
     res.end('<html>not an API</html>')
     return
   }
-  const build = PROTOCOLS[path]
-  if (!build) return json(res, 404, { error: { message: `no mock for ${path}` } })
-  const answer = build(body, scenario)
+  const answer = buildAnswer(path, body, scenario)
+  if (!answer) return json(res, 404, { error: { message: `no mock for ${path}` } })
   if (!body.stream) return json(res, 200, answer.json)
   await stream(res, answer.frames, scenario)
 }
@@ -75,20 +74,23 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** Writes frames as the scenario says: odd byte splits, CRLF, comments, cuts. */
-async function stream(res: ServerResponse, frames: Frame[], scenario: string): Promise<void> {
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+/** The event-stream text of `frames` with the scenario's quirks: CRLF, comments, cuts. */
+export function sseText(frames: Frame[], scenario: string): string {
   const eol = scenario === 'crlf' ? '\r\n' : '\n'
+  const cut = scenario === 'cut' || scenario === 'reset' ? Math.floor(frames.length / 2) : frames.length
   let text = scenario === 'crlf' ? `: keep-alive${eol}${eol}retry: 3000${eol}${eol}` : ''
-  frames.forEach((f, i) => {
+  frames.slice(0, cut).forEach((f, i) => {
     if (scenario === 'crlf' && i % 3 === 1) text += `: ping${eol}${eol}`
     if (scenario === 'malformed' && i === 3) text += `data: {"choices":[{"delta":{"content":"broken${eol}${eol}`
-    if ((scenario === 'cut' || scenario === 'reset') && i === Math.floor(frames.length / 2)) return
-    if ((scenario === 'cut' || scenario === 'reset') && i > frames.length / 2) return
     text += (f.event ? `event: ${f.event}${eol}` : '') + `data: ${f.data}${eol}${eol}`
   })
-  const bytes = Buffer.from(text, 'utf8')
-  // Five-byte pieces cut most CJK characters (three bytes each) and emoji (four) in two.
+  return text
+}
+
+/** Writes the stream in small pieces: five bytes cut most CJK characters and emoji in two. */
+async function stream(res: ServerResponse, frames: Frame[], scenario: string): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' })
+  const bytes = Buffer.from(sseText(frames, scenario), 'utf8')
   const size = scenario === 'cjk-split' || scenario === 'crlf' ? 5 : 64
   for (let at = 0; at < bytes.length; at += size) {
     res.write(bytes.subarray(at, at + size))
@@ -107,6 +109,11 @@ function pieces(text: string, size = 4): string[] {
 }
 
 type Builder = (body: Json, scenario: string) => { json: Json; frames: Frame[] }
+
+/** The JSON body and the stream frames a model would answer `body` with on `path`. */
+export function buildAnswer(path: string, body: Json, scenario: string): ReturnType<Builder> | undefined {
+  return PROTOCOLS[path]?.(body, scenario)
+}
 
 const PROTOCOLS: Record<string, Builder> = {
   '/chat/completions': chat,
