@@ -111,19 +111,23 @@ export function forgetCachedTenants(): void {
 }
 
 export async function tenantForKey(database: D1Database, config: GatewayConfig, key: string): Promise<ResolvedTenant | undefined> {
+  if (config.demoTenant) await ensureDemoTenant(database, config)
   const hash = await sha256Hex(key)
   const now = Date.now()
-  const hit = cache.get(hash)
-  if (hit && hit.expires > now) return hit.value
-  if (config.demoTenant) await ensureDemoTenant(database, config)
-  const tenant = await db.findTenantByKeyHash(database, hash)
-  const value = tenant && {
-    tenant,
-    upstreamKey: await decryptSecret(masterKeyOf(config), tenant.upstreamKeySealed, tenant.id),
+  let hit = cache.get(hash)
+  if (!hit || hit.expires <= now) {
+    const tenant = await db.findTenantByKeyHash(database, hash)
+    const value = tenant && {
+      tenant,
+      upstreamKey: await decryptSecret(masterKeyOf(config), tenant.upstreamKeySealed, tenant.id),
+    }
+    if (cache.size >= CACHE_MAX_ENTRIES) cache.clear()
+    hit = { value, expires: now + CACHE_TTL_MS }
+    cache.set(hash, hit)
   }
-  if (cache.size >= CACHE_MAX_ENTRIES) cache.clear()
-  cache.set(hash, { value, expires: now + CACHE_TTL_MS })
-  return value
+  // A demo tenant left in the database never serves where the demo is off.
+  if (hit.value?.tenant.upstream.baseUrl.startsWith('demo:') && !config.demoTenant) return undefined
+  return hit.value
 }
 
 export const DEMO_KEY = 'sk-demo-local'
@@ -145,6 +149,7 @@ function ensureDemoTenant(database: D1Database, config: GatewayConfig): Promise<
       if (!(e instanceof GatewayError && e.status === 409)) throw e
     })
     await issueKey(database, 'demo', new Date(), DEMO_KEY)
+    forgetCachedTenants()
   })().catch((e) => {
     demoSeeded = undefined
     throw e

@@ -45,7 +45,7 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
   })
   recorded.set(host, log)
 
-  const path = url.pathname.replace(/^\/v1/, '')
+  const path = url.pathname.replace(/^.*\/v1(?=\/)/, '')
   if (req.method === 'GET' && path === '/models') return json(res, 200, { object: 'list', data: [{ id: 'mock', object: 'model' }] })
   if (req.method === 'POST' && path === '/embeddings') {
     return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'mock' })
