@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk'
 import OpenAI from 'openai'
 import { exports } from 'cloudflare:workers'
+import type { Recorded } from './mock-upstream/server'
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789'
 export const PROVIDER = '001191110000MA01ABCD2X00000'
@@ -56,16 +57,7 @@ export function anthropic(key: string): Anthropic {
   return new Anthropic({ apiKey: key, baseURL: GATEWAY, fetch: viaGateway, maxRetries: 0 })
 }
 
-export interface UpstreamRequest {
-  method: string
-  path: string
-  authorization?: string
-  apiKey?: string
-  anthropicVersion?: string
-  body: string
-}
-
 /** What the mock upstream at `host` has received. */
-export async function upstreamRequests(host: string): Promise<UpstreamRequest[]> {
+export async function upstreamRequests(host: string): Promise<Recorded[]> {
   return (await fetch(`https://${host}/__requests`)).json()
 }

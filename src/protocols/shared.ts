@@ -1,9 +1,7 @@
 /** Small helpers the protocol adapters share. */
-import type { TextAffixes } from '../label/explicit-text'
 import { StreamLabelError } from '../stream/label-stream'
 
 // Upstream JSON is untyped; adapters read it defensively through this alias.
-// biome-ignore lint: JSON of unknown shape
 export type Json = any
 
 /** Parses a data field the labeler must change; a malformed one stops the stream. */
@@ -33,8 +31,4 @@ export function shiftAnnotations(annotations: unknown, by: number): void {
     if (typeof target?.start_index === 'number') target.start_index += by
     if (typeof target?.end_index === 'number') target.end_index += by
   }
-}
-
-export function hasAffixes({ prefix, suffix }: TextAffixes): boolean {
-  return prefix !== '' || suffix !== ''
 }

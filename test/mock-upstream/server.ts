@@ -12,7 +12,7 @@ export interface Frame {
   event?: string
   data: string
 }
-interface Recorded {
+export interface Recorded {
   method: string
   path: string
   authorization?: string
