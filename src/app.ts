@@ -8,9 +8,12 @@ import { v1 } from './routes/v1'
 
 export const app = new Hono<AppEnv>()
 
-app.use('*', async function config(c, next) {
+app.use('*', async function context(c, next) {
   c.set('config', resolveConfig(c.env))
+  // Cloudflare's ray id when there is one, so log rows match Cloudflare's own logs.
+  c.set('requestId', c.req.header('cf-ray') ?? crypto.randomUUID())
   await next()
+  c.header('X-Request-Id', c.get('requestId'))
 })
 
 app.get('/', (c) => c.json({ name: 'aigc-label-gateway', status: 'ok' }))

@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'upstream_invalid_response'
   | 'label_failed'
   | 'internal_error'
+  | 'unmark_not_allowed'
+  | 'agreement_version_mismatch'
 
 const TYPES: Record<number, string> = {
   400: 'invalid_request_error',

@@ -1,5 +1,5 @@
 /** D1 queries for tenants and their gateway keys, returning domain objects. */
-import type { Labels } from '../tenant/schema'
+import type { Labels, UnmarkPolicy } from '../tenant/schema'
 
 export interface Tenant {
   id: string
@@ -9,6 +9,7 @@ export interface Tenant {
   /** Encrypted upstream API key; see crypto.ts. */
   upstreamKeySealed: string
   labels: Labels
+  unmark: UnmarkPolicy
   createdAt: string
   updatedAt: string
 }
@@ -28,6 +29,7 @@ interface TenantRow {
   upstream_anthropic_base_url: string | null
   upstream_api_key_sealed: string
   labels: string
+  unmark_policy: string
   created_at: string
   updated_at: string
 }
@@ -43,6 +45,7 @@ function toTenant(row: TenantRow): Tenant {
     },
     upstreamKeySealed: row.upstream_api_key_sealed,
     labels: JSON.parse(row.labels) as Labels,
+    unmark: JSON.parse(row.unmark_policy) as UnmarkPolicy,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -56,6 +59,7 @@ function tenantValues(t: Tenant) {
     t.upstream.anthropicBaseUrl ?? null,
     t.upstreamKeySealed,
     JSON.stringify(t.labels),
+    JSON.stringify(t.unmark),
     t.updatedAt,
   ]
 }
@@ -65,8 +69,8 @@ export async function insertTenant(db: D1Database, t: Tenant): Promise<boolean> 
   const result = await db
     .prepare(
       `INSERT INTO tenants (name, provider_code, upstream_base_url, upstream_anthropic_base_url,
-         upstream_api_key_sealed, labels, updated_at, id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+         upstream_api_key_sealed, labels, unmark_policy, updated_at, id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
     .bind(...tenantValues(t), t.id, t.createdAt)
     .run()
@@ -77,7 +81,7 @@ export async function updateTenant(db: D1Database, t: Tenant): Promise<void> {
   await db
     .prepare(
       `UPDATE tenants SET name = ?, provider_code = ?, upstream_base_url = ?, upstream_anthropic_base_url = ?,
-         upstream_api_key_sealed = ?, labels = ?, updated_at = ? WHERE id = ?`,
+         upstream_api_key_sealed = ?, labels = ?, unmark_policy = ?, updated_at = ? WHERE id = ?`,
     )
     .bind(...tenantValues(t), t.id)
     .run()
@@ -89,8 +93,10 @@ export async function getTenant(db: D1Database, id: string): Promise<Tenant | un
 }
 
 export async function deleteTenant(db: D1Database, id: string): Promise<boolean> {
-  const [, result] = await db.batch([
+  const [, , result] = await db.batch([
     db.prepare('DELETE FROM api_keys WHERE tenant_id = ?').bind(id),
+    // The unmark log is kept: Article 9 retention outlives the tenant.
+    db.prepare('DELETE FROM unmark_grants WHERE tenant_id = ?').bind(id),
     db.prepare('DELETE FROM tenants WHERE id = ?').bind(id),
   ])
   return result!.meta.changes === 1

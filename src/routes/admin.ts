@@ -3,8 +3,10 @@ import { Hono } from 'hono'
 import { GatewayError } from '../errors'
 import * as tenants from '../tenant/service'
 import { listApiKeys } from '../db/tenants'
-import { bearerToken } from './v1'
+import { adminUnmark } from './admin-unmark'
+import { jsonBody } from './json'
 import type { AppEnv } from './types'
+import { bearerToken } from './v1'
 
 export const admin = new Hono<AppEnv>()
 
@@ -48,13 +50,7 @@ admin.delete('/tenants/:id/keys/:keyId', async (c) => {
   return c.body(null, 204)
 })
 
-async function jsonBody(request: Request): Promise<unknown> {
-  try {
-    return await request.json()
-  } catch {
-    throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
-  }
-}
+admin.route('/tenants/:id', adminUnmark)
 
 /** Compares digests so neither the length nor the content leaks through timing. */
 async function sameSecret(a: string, b: string): Promise<boolean> {

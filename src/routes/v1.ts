@@ -11,7 +11,10 @@ import { labelEventStream } from '../stream/label-stream'
 import { GatewayError } from '../errors'
 import { tenantForKey } from '../tenant/service'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
-import type { AppEnv } from './types'
+import { checkGrant, recordDelivery } from '../unmark/grants'
+import { aigc } from './aigc'
+import { isObject, parseJsonObject } from './json'
+import { requestInfo, type AppEnv } from './types'
 
 export const v1 = new Hono<AppEnv>()
 
@@ -28,6 +31,7 @@ v1.post('/chat/completions', (c) => labelled(c, chatCompletions))
 v1.post('/completions', (c) => labelled(c, completions))
 v1.post('/responses', (c) => labelled(c, responses))
 v1.post('/messages', (c) => labelled(c, anthropicMessages))
+v1.route('/aigc', aigc)
 
 // Generated media must leave labelled; until the gateway labels these, it refuses them
 // rather than pass unlabelled content through.
@@ -52,12 +56,16 @@ v1.all('*', async (c) => {
 
 const NO_AFFIXES: TextAffixes = { prefix: '', suffix: '' }
 
+/** Why the explicit label is left out, or undefined when it is applied. */
+type Omission = 'structured-output' | 'unmark-grant' | undefined
+
 async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Response> {
   const { tenant, upstreamKey } = c.get('tenant')
   const raw = await c.req.text()
   const request = parseJsonObject(raw)
   const structured = protocol.wantsStructuredOutput(request)
-  const affixes = structured ? NO_AFFIXES : affixesFor(tenant.labels.text)
+  const grantId = c.req.header('x-aigc-unmark')
+  const grantCheck = grantId && !structured ? await checkGrant(c.env.DB, tenant, grantId, endUser(c, request), new Date()) : undefined
 
   const upstream = await callUpstream(
     new Request(upstreamUrl(c.get('tenant'), protocol.dialect, protocol.path), {
@@ -71,11 +79,26 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
   if (!upstream.ok) return new Response(upstream.body, { status: upstream.status, headers })
 
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  setLabelHeaders(headers, label, structured)
+  let omission: Omission = structured ? 'structured-output' : undefined
+  if (grantCheck && 'refused' in grantCheck) headers.set('X-AIGC-Unmark-Refused', grantCheck.refused)
+  if (grantCheck && 'grant' in grantCheck) {
+    // Article 9: the delivery is logged before a single unlabelled byte leaves.
+    try {
+      const delivery = { produceIds: [label.ProduceID], contentKind: 'text' }
+      await recordDelivery(c.env.DB, tenant, grantCheck.grant, delivery, requestInfo(c), new Date())
+      omission = 'unmark-grant'
+      headers.set('X-AIGC-Unmark-Grant', grantCheck.grant.id)
+    } catch (error) {
+      console.error('unmark log write failed; delivering labelled', error)
+      headers.set('X-AIGC-Unmark-Refused', 'log-write-failed')
+    }
+  }
+  setLabelHeaders(headers, label, omission)
+  const affixes = omission ? NO_AFFIXES : affixesFor(tenant.labels.text)
   const type = upstream.headers.get('content-type') ?? ''
 
   if (type.startsWith('text/event-stream') && upstream.body) {
-    const body = structured ? upstream.body : labelEventStream(upstream.body, protocol.streamLabeler(affixes, request))
+    const body = omission ? upstream.body : labelEventStream(upstream.body, protocol.streamLabeler(affixes, request))
     return new Response(body, { status: upstream.status, headers })
   }
   if (type.includes('json')) {
@@ -92,26 +115,17 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
   throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
 }
 
-function setLabelHeaders(headers: Headers, label: AigcLabel, structured: boolean): void {
+/** The end user, as the client names them: header first, then the body's own field. */
+function endUser(c: Context<AppEnv>, request: Record<string, any>): string | undefined {
+  const user = c.req.header('x-aigc-user') ?? request.user ?? request.metadata?.user_id
+  return typeof user === 'string' && user !== '' ? user : undefined
+}
+
+function setLabelHeaders(headers: Headers, label: AigcLabel, omission: Omission): void {
   headers.set('X-AIGC-Label', serializeLabel(label))
   headers.set('X-AIGC-Produce-Id', label.ProduceID)
-  headers.set('X-AIGC-Explicit', structured ? 'omitted' : 'applied')
-  if (structured) headers.set('X-AIGC-Explicit-Reason', 'structured-output')
-}
-
-function parseJsonObject(text: string): Record<string, unknown> {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
-  }
-  if (!isObject(value)) throw new GatewayError(400, 'invalid_json', 'the request body must be a JSON object')
-  return value
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+  headers.set('X-AIGC-Explicit', omission ? 'omitted' : 'applied')
+  if (omission) headers.set('X-AIGC-Explicit-Reason', omission)
 }
 
 export function bearerToken(header: string | undefined): string | undefined {

@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { isAnnexEValue, providerCodeProblem } from '../label/annex-e'
 import { DEFAULT_TEXT_LABEL, explicitLabelProblem } from '../label/explicit-text'
 import { GatewayError } from '../errors'
+import { MIN_RETENTION_DAYS } from '../unmark/log'
 
 const explicitText = z
   .string()
@@ -24,6 +25,29 @@ const textLabel = z
   .strict()
 
 const labels = z.object({ text: textLabel.prefault({}) }).strict()
+
+const unmarkPolicy = z
+  .object({
+    allowed: z.boolean().default(false),
+    agreementVersion: z.string().min(1).max(100).optional(),
+    autoApprove: z.boolean().default(false),
+    grantTtlDays: z.number().int().min(1).max(3650).default(30),
+    retentionDays: z
+      .number()
+      .int()
+      .min(MIN_RETENTION_DAYS, `must be at least ${MIN_RETENTION_DAYS}: Article 9 requires six months`)
+      .max(36500)
+      .default(MIN_RETENTION_DAYS),
+    /** Identity fields every grant application must carry, e.g. ["realName", "phone"]. */
+    requiredIdentity: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,31}$/)).max(20).default([]),
+  })
+  .strict()
+
+function checkUnmarkPolicy(policy: { allowed: boolean; agreementVersion?: string }, ctx: z.RefinementCtx): void {
+  if (policy.allowed && !policy.agreementVersion) {
+    ctx.addIssue({ code: 'custom', path: ['agreementVersion'], message: 'is required when unmarking is allowed' })
+  }
+}
 
 const providerCode = z.string().superRefine((code, ctx) => {
   const problem = providerCodeProblem(code) ?? (isAnnexEValue(code) ? undefined : 'has characters outside the Annex E set')
@@ -47,6 +71,7 @@ export const tenantCreateSchema = z
     providerCode,
     upstream,
     labels: labels.prefault({}),
+    unmark: unmarkPolicy.superRefine(checkUnmarkPolicy).prefault({}),
   })
   .strict()
 
@@ -56,6 +81,7 @@ export const tenantPatchSchema = z
     providerCode,
     upstream: upstream.partial(),
     labels: z.object({ text: textLabel.partial() }).partial().strict(),
+    unmark: unmarkPolicy.partial(),
   })
   .partial()
   .strict()
@@ -63,6 +89,14 @@ export const tenantPatchSchema = z
 export type TenantCreate = z.infer<typeof tenantCreateSchema>
 export type TenantPatch = z.infer<typeof tenantPatchSchema>
 export type Labels = z.infer<typeof labels>
+export type UnmarkPolicy = z.infer<typeof unmarkPolicy>
+
+const mergedUnmark = z.object({ unmark: unmarkPolicy.superRefine(checkUnmarkPolicy) })
+
+/** Validates a policy after a patch was merged into it (a patch may complete or break it). */
+export function parseUnmarkPolicy(policy: unknown): UnmarkPolicy {
+  return parseWith(mergedUnmark, { unmark: policy }).unmark
+}
 
 export function parseWith<T>(schema: z.ZodType<T>, input: unknown): T {
   const result = schema.safeParse(input)

@@ -7,7 +7,7 @@ import { decryptSecret, encryptSecret, randomToken, sha256Hex } from '../crypto'
 import * as db from '../db/tenants'
 import type { Tenant } from '../db/tenants'
 import { GatewayError } from '../errors'
-import { checkUpstreamUrl, parseWith, tenantCreateSchema, tenantPatchSchema } from './schema'
+import { checkUpstreamUrl, parseUnmarkPolicy, parseWith, tenantCreateSchema, tenantPatchSchema } from './schema'
 
 export type { Tenant }
 
@@ -39,6 +39,7 @@ export async function createTenant(database: D1Database, config: GatewayConfig, 
     upstream,
     upstreamKeySealed: await encryptSecret(masterKeyOf(config), apiKey, spec.id),
     labels: spec.labels,
+    unmark: spec.unmark,
     createdAt: at,
     updatedAt: at,
   }
@@ -66,6 +67,7 @@ export async function patchTenant(database: D1Database, config: GatewayConfig, i
     upstream: { ...current.upstream, ...upstream },
     upstreamKeySealed: apiKey ? await encryptSecret(masterKeyOf(config), apiKey, id) : current.upstreamKeySealed,
     labels: { ...current.labels, text: { ...current.labels.text, ...patch.labels?.text } },
+    unmark: patch.unmark ? parseUnmarkPolicy({ ...current.unmark, ...patch.unmark }) : current.unmark,
     updatedAt: now.toISOString(),
   }
   await db.updateTenant(database, tenant)

@@ -1,0 +1,84 @@
+/** Admin routes for unmark grants and the delivery log of one tenant (/admin/tenants/:id/...). */
+import { Hono } from 'hono'
+import { z } from 'zod'
+import { listGrants, type GrantStatus } from '../db/unmark'
+import { GatewayError } from '../errors'
+import { requireTenant } from '../tenant/service'
+import { parseWith } from '../tenant/schema'
+import type { LogRow } from '../unmark/chain'
+import { decide, type GrantAction } from '../unmark/grants'
+import { exportRows, nextAfter, verifyLog } from '../unmark/log'
+import { jsonBody } from './json'
+import { requestInfo, type AppEnv } from './types'
+
+export const adminUnmark = new Hono<AppEnv>()
+
+const STATUSES = ['pending', 'approved', 'rejected', 'revoked'] as const
+
+adminUnmark.get('/unmark-grants', async (c) => {
+  const tenant = await requireTenant(c.env.DB, c.req.param('id')!)
+  const status = parseWith(z.enum(STATUSES).optional(), c.req.query('status')) as GrantStatus | undefined
+  return c.json({ data: await listGrants(c.env.DB, tenant.id, status) })
+})
+
+for (const action of ['approve', 'reject', 'revoke'] as const satisfies GrantAction[]) {
+  adminUnmark.post(`/unmark-grants/:grantId/${action}`, async (c) => {
+    const tenant = await requireTenant(c.env.DB, c.req.param('id')!)
+    const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await jsonBody(c.req.raw)
+    const { note } = parseWith(z.object({ note: z.string().max(2000).optional() }).strict(), body)
+    const grant = await decide(c.env.DB, tenant, c.req.param('grantId'), action, note ?? null, requestInfo(c), new Date())
+    return c.json(grant)
+  })
+}
+
+adminUnmark.get('/unmark-log/verify', async (c) => {
+  const tenant = c.req.param('id')!
+  return c.json(await verifyLog(c.env.DB, tenant))
+})
+
+const MAX_EXPORT_ROWS = 1_000_000
+const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString())
+const exportQuery = z
+  .object({
+    from: instant.optional(),
+    to: instant.optional(),
+    format: z.enum(['jsonl', 'csv']).default('jsonl'),
+    after: z.coerce.number().int().min(0).default(0),
+    limit: z.coerce.number().int().min(1).max(MAX_EXPORT_ROWS).default(MAX_EXPORT_ROWS),
+  })
+  .strict()
+
+const CSV_COLUMNS = ['seq', 'event', 'at', 'grantId', 'endUser', 'produceIds', 'contentKind', 'route', 'clientIp', 'userAgent', 'requestId', 'details', 'prevHash', 'hash'] as const
+
+function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+const FORMATS = {
+  jsonl: { type: 'application/x-ndjson', header: '', row: (r: LogRow) => `${JSON.stringify(r)}\n` },
+  csv: {
+    type: 'text/csv; charset=utf-8',
+    header: `${CSV_COLUMNS.join(',')}\r\n`,
+    row: (r: LogRow) => `${CSV_COLUMNS.map((k) => csvField(r[k])).join(',')}\r\n`,
+  },
+}
+
+/**
+ * Streams the log one page at a time. A response holds at most `limit` rows; when more
+ * remain, X-Next-After names the `after` value of the next request.
+ */
+adminUnmark.get('/unmark-log', async (c) => {
+  const tenantId = c.req.param('id')!
+  const q = parseWith(exportQuery, c.req.query())
+  if (q.from && q.to && q.from >= q.to) throw new GatewayError(400, 'invalid_request', 'from: must be before to', 'from')
+  const query = { tenantId, from: q.from, to: q.to, after: q.after, limit: q.limit }
+  const format = FORMATS[q.format]
+  const next = await nextAfter(c.env.DB, query)
+  const headers: Record<string, string> = {
+    'content-type': format.type,
+    'content-disposition': `attachment; filename="unmark-log-${tenantId}.${q.format}"`,
+  }
+  if (next !== undefined) headers['X-Next-After'] = String(next)
+  return new Response(exportRows(c.env.DB, query, format.row, format.header), { headers })
+})

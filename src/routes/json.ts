@@ -1,0 +1,25 @@
+import { GatewayError } from '../errors'
+
+export async function jsonBody(request: Request): Promise<unknown> {
+  try {
+    return await request.json()
+  } catch {
+    throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
+  }
+}
+
+/** Parses a JSON object body; a JSON array or scalar is refused too. */
+export function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
+  }
+  if (!isObject(value)) throw new GatewayError(400, 'invalid_json', 'the request body must be a JSON object')
+  return value
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
