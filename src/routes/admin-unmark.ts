@@ -8,7 +8,7 @@ import { parseWith } from '../tenant/schema'
 import type { LogRow } from '../unmark/chain'
 import { decide, type GrantAction } from '../unmark/grants'
 import { exportRows, nextAfter, verifyLog } from '../unmark/log'
-import { jsonBody } from './json'
+import { parseJsonObject } from './json'
 import { requestInfo, type AppEnv } from './types'
 
 export const adminUnmark = new Hono<AppEnv>()
@@ -24,7 +24,8 @@ adminUnmark.get('/unmark-grants', async (c) => {
 for (const action of ['approve', 'reject', 'revoke'] as const satisfies GrantAction[]) {
   adminUnmark.post(`/unmark-grants/:grantId/${action}`, async (c) => {
     const tenant = await requireTenant(c.env.DB, c.req.param('id')!)
-    const body = c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await jsonBody(c.req.raw)
+    const text = await c.req.text()
+    const body = text.trim() ? parseJsonObject(text) : {}
     const { note } = parseWith(z.object({ note: z.string().max(2000).optional() }).strict(), body)
     const grant = await decide(c.env.DB, tenant, c.req.param('grantId'), action, note ?? null, requestInfo(c), new Date())
     return c.json(grant)

@@ -1,0 +1,288 @@
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
+import { env } from 'cloudflare:workers'
+import { describe, expect, it } from 'vitest'
+import worker from '../src/index'
+import type { LogRow } from '../src/unmark/chain'
+import { appendLog } from '../src/unmark/log'
+import { ANSWER } from './mock-upstream/server'
+import { admin, createTenant, gateway, openai, type TestTenant } from './helpers'
+
+const LABEL = '本内容由人工智能生成'
+const POLICY = { allowed: true, agreementVersion: 'v3', autoApprove: false, grantTtlDays: 30, requiredIdentity: ['realName'] }
+const messages = [{ role: 'user' as const, content: '你好' }]
+const DAY = 86_400_000
+
+const unmarkTenant = (policy: Record<string, unknown> = {}) => createTenant({ unmark: { ...POLICY, ...policy } })
+
+function apply(t: TestTenant, body: Record<string, unknown> = {}) {
+  return gateway('/v1/aigc/unmark-grants', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      user: 'user-1',
+      purpose: '出版物自行标注',
+      agreementVersion: 'v3',
+      acceptedAt: new Date(Date.now() - 60_000).toISOString(),
+      identity: { realName: '张三' },
+      ...body,
+    }),
+  })
+}
+
+async function approvedGrant(t: TestTenant, user = 'user-1'): Promise<string> {
+  const { id } = (await (await apply(t, { user })).json()) as { id: string }
+  expect((await admin('POST', `/tenants/${t.id}/unmark-grants/${id}/approve`)).status).toBe(200)
+  return id
+}
+
+const unmarked = (grant: string, user = 'user-1') => ({ headers: { 'X-AIGC-Unmark': grant, 'X-AIGC-User': user } })
+
+async function logRows(tenantId: string, query = ''): Promise<LogRow[]> {
+  const text = await (await admin('GET', `/tenants/${tenantId}/unmark-log${query}`)).text()
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+}
+
+const verify = async (tenantId: string) => (await admin('GET', `/tenants/${tenantId}/unmark-log/verify`)).json() as Promise<any>
+
+describe('unmark policy', () => {
+  it('refuses a retention under 180 days and an allowed policy without an agreement version', async () => {
+    for (const [unmark, field] of [
+      [{ retentionDays: 179 }, 'unmark.retentionDays'],
+      [{ allowed: true }, 'unmark.agreementVersion'],
+    ] as const) {
+      const res = await admin('POST', '/tenants', { id: `p${Math.random().toString(36).slice(2, 8)}`, name: 'x', providerCode: '001191110000MA01ABCD2X00000', upstream: { baseUrl: 'https://a.example/v1', apiKey: 'k' }, unmark })
+      expect(res.status).toBe(400)
+      expect(((await res.json()) as any).error.param).toBe(field)
+    }
+    const t = await createTenant()
+    expect((await admin('PATCH', `/tenants/${t.id}`, { unmark: { retentionDays: 90 } })).status).toBe(400)
+    expect((await admin('PATCH', `/tenants/${t.id}`, { unmark: { allowed: true } })).status).toBe(400)
+    const ok = await admin('PATCH', `/tenants/${t.id}`, { unmark: { allowed: true, agreementVersion: 'v1', retentionDays: 365 } })
+    expect(await ok.json()).toMatchObject({ unmark: { allowed: true, agreementVersion: 'v1', retentionDays: 365, autoApprove: false } })
+  })
+})
+
+describe('grant applications', () => {
+  it('are refused clearly when unmarking is off, the agreement is wrong or identity is missing', async () => {
+    const off = await createTenant()
+    const refused = await apply(off)
+    expect(refused.status).toBe(403)
+    expect(((await refused.json()) as any).error.code).toBe('unmark_not_allowed')
+
+    const t = await unmarkTenant()
+    const wrong = await apply(t, { agreementVersion: 'v2' })
+    expect(wrong.status).toBe(422)
+    expect(((await wrong.json()) as any).error.message).toContain('"v3"')
+    expect(((await (await apply(t, { identity: {} })).json()) as any).error.param).toBe('identity.realName')
+    expect((await apply(t, { acceptedAt: 'yesterday' })).status).toBe(400)
+    expect((await apply(t, { acceptedAt: new Date(Date.now() + DAY).toISOString() })).status).toBe(400)
+  })
+
+  it('are pending under manual review and approved at once with autoApprove; both are logged', async () => {
+    const manual = await unmarkTenant()
+    const pending = (await (await apply(manual)).json()) as any
+    expect(pending).toMatchObject({ status: 'pending', expiresAt: null })
+    expect(pending.id).toMatch(/^grant_/)
+
+    const auto = await unmarkTenant({ autoApprove: true, grantTtlDays: 7 })
+    const res = await apply(auto)
+    expect(res.status).toBe(201)
+    const approved = (await res.json()) as any
+    expect(approved.status).toBe('approved')
+    expect(Date.parse(approved.expiresAt) - Date.now()).toBeGreaterThan(6.9 * DAY)
+    const rows = await logRows(auto.id)
+    expect(rows.map((r) => r.event)).toEqual(['grant_applied', 'grant_approved'])
+    expect(rows[0]!.details).toMatchObject({ purpose: '出版物自行标注', agreementVersion: 'v3', identity: { realName: '张三' } })
+  })
+
+  it('move through approve, reject and revoke only from the right states', async () => {
+    const t = await unmarkTenant()
+    const id = ((await (await apply(t)).json()) as any).id
+    expect((await admin('POST', `/tenants/${t.id}/unmark-grants/${id}/revoke`)).status).toBe(200)
+    expect((await admin('POST', `/tenants/${t.id}/unmark-grants/${id}/approve`)).status).toBe(409)
+    const other = ((await (await apply(t)).json()) as any).id
+    const rejected = await admin('POST', `/tenants/${t.id}/unmark-grants/${other}/reject`, { note: '资料不全' })
+    expect(await rejected.json()).toMatchObject({ status: 'rejected', note: '资料不全' })
+    expect((await admin('POST', `/tenants/${t.id}/unmark-grants/nope/approve`)).status).toBe(404)
+    const list = (await (await admin('GET', `/tenants/${t.id}/unmark-grants?status=rejected`)).json()) as any
+    expect(list.data.map((g: any) => g.id)).toEqual([other])
+    expect((await logRows(t.id)).map((r) => r.event)).toEqual(['grant_applied', 'grant_revoked', 'grant_applied', 'grant_rejected'])
+  })
+})
+
+describe('unlabelled delivery', () => {
+  it('delivers JSON and streams without the explicit label, keeps the implicit label, and logs each delivery first', async () => {
+    const t = await unmarkTenant()
+    const grant = await approvedGrant(t)
+    const client = openai(t.key)
+
+    const { data, response } = await client.chat.completions.create({ model: 'plain', messages }, unmarked(grant)).withResponse()
+    expect(data.choices[0]!.message.content).toBe(ANSWER)
+    expect(response.headers.get('x-aigc-explicit')).toBe('omitted')
+    expect(response.headers.get('x-aigc-explicit-reason')).toBe('unmark-grant')
+    expect(response.headers.get('x-aigc-label')).toContain('"Label":"1"')
+    expect((data as any).aigc.ProduceID).toBe(response.headers.get('x-aigc-produce-id'))
+
+    const stream = await client.chat.completions.create({ model: 'cjk-split', messages, stream: true }, unmarked(grant)).withResponse()
+    let text = ''
+    for await (const chunk of stream.data) text += chunk.choices[0]?.delta?.content ?? ''
+    expect(text).toBe(ANSWER)
+
+    const deliveries = (await logRows(t.id)).filter((r) => r.event === 'delivery')
+    expect(deliveries.map((r) => r.produceIds)).toEqual([[response.headers.get('x-aigc-produce-id')], [stream.response.headers.get('x-aigc-produce-id')]])
+    expect(deliveries[0]).toMatchObject({ grantId: grant, endUser: 'user-1', contentKind: 'text', route: 'POST /v1/chat/completions' })
+    expect(deliveries[0]!.requestId).toBe(response.headers.get('x-request-id'))
+    expect(deliveries[0]!.userAgent).toMatch(/OpenAI/)
+  })
+
+  it('takes the end user from the body when there is no X-AIGC-User header', async () => {
+    const t = await unmarkTenant()
+    const grant = await approvedGrant(t, 'body-user')
+    const res = await openai(t.key).chat.completions.create({ model: 'plain', messages, user: 'body-user' }, { headers: { 'X-AIGC-Unmark': grant } })
+    expect(res.choices[0]!.message.content).toBe(ANSWER)
+  })
+
+  it('labels the content and names the reason for a wrong user, a pending, revoked or expired grant, or another tenant', async () => {
+    const t = await unmarkTenant()
+    const other = await unmarkTenant()
+    const approved = await approvedGrant(t)
+    const pending = ((await (await apply(t)).json()) as any).id
+    const revoked = await approvedGrant(t)
+    await admin('POST', `/tenants/${t.id}/unmark-grants/${revoked}/revoke`)
+    const expired = await approvedGrant(t)
+    await env.DB.prepare('UPDATE unmark_grants SET expires_at = ? WHERE id = ?').bind(new Date(Date.now() - 1000).toISOString(), expired).run()
+
+    const cases: [TestTenant, string, string, string][] = [
+      [t, approved, 'user-2', 'wrong-user'],
+      [t, pending, 'user-1', 'grant-pending'],
+      [t, revoked, 'user-1', 'grant-revoked'],
+      [t, expired, 'user-1', 'grant-expired'],
+      [other, approved, 'user-1', 'unknown-grant'],
+    ]
+    for (const [tenant, grant, user, reason] of cases) {
+      const { data, response } = await openai(tenant.key).chat.completions.create({ model: 'plain', messages }, unmarked(grant, user)).withResponse()
+      expect(data.choices[0]!.message.content, reason).toBe(`${ANSWER}\n\n${LABEL}`)
+      expect(response.headers.get('x-aigc-unmark-refused')).toBe(reason)
+      expect(response.headers.get('x-aigc-explicit')).toBe('applied')
+    }
+    expect((await logRows(t.id)).filter((r) => r.event === 'delivery')).toEqual([])
+    expect(await logRows(other.id)).toEqual([])
+  })
+
+  it('delivers labelled, with the reason, when the log write fails', async () => {
+    const t = await unmarkTenant()
+    const grant = await approvedGrant(t)
+    await env.DB.exec(
+      `CREATE TRIGGER fail_unmark_log BEFORE INSERT ON unmark_log WHEN NEW.tenant_id = '${t.id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+    )
+    try {
+      const json = await openai(t.key).chat.completions.create({ model: 'plain', messages }, unmarked(grant)).withResponse()
+      expect(json.data.choices[0]!.message.content).toBe(`${ANSWER}\n\n${LABEL}`)
+      expect(json.response.headers.get('x-aigc-unmark-refused')).toBe('log-write-failed')
+      const res = await gateway('/v1/chat/completions', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.key}`, 'X-AIGC-Unmark': grant, 'X-AIGC-User': 'user-1' },
+        body: JSON.stringify({ model: 'plain', messages, stream: true }),
+      })
+      const raw = await res.text()
+      expect(res.headers.get('x-aigc-unmark-refused')).toBe('log-write-failed')
+      expect(raw).toContain(JSON.stringify(`\n\n${LABEL}`).slice(1, -1))
+    } finally {
+      await env.DB.exec('DROP TRIGGER fail_unmark_log')
+    }
+    expect((await logRows(t.id)).filter((r) => r.event === 'delivery')).toEqual([])
+  })
+})
+
+describe('the delivery log', () => {
+  it('stays a valid chain under concurrent deliveries', async () => {
+    const t = await unmarkTenant()
+    const grant = await approvedGrant(t)
+    const client = openai(t.key)
+    await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'plain', messages }, unmarked(grant))))
+    const rows = await logRows(t.id)
+    expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1))
+    expect(rows.filter((r) => r.event === 'delivery')).toHaveLength(20)
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 22, head: { seq: 22 } })
+  })
+
+  it('names the first row that was changed or removed', async () => {
+    const t = await unmarkTenant()
+    const grant = await approvedGrant(t)
+    for (let i = 0; i < 3; i++) await openai(t.key).chat.completions.create({ model: 'plain', messages }, unmarked(grant))
+    await env.DB.prepare("UPDATE unmark_log SET end_user = 'someone-else' WHERE tenant_id = ? AND seq = 4").bind(t.id).run()
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 4, reason: expect.stringMatching(/changed/) })
+    await env.DB.prepare('DELETE FROM unmark_log WHERE tenant_id = ? AND seq = 3').bind(t.id).run()
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 3, reason: expect.stringMatching(/missing/) })
+  })
+
+  it("exports one tenant's rows as JSONL or CSV, by time range and in pages", async () => {
+    const a = await unmarkTenant({ autoApprove: true })
+    const b = await unmarkTenant({ autoApprove: true })
+    await apply(b, { user: 'b-user' })
+    const start = new Date(Date.now() - 1000).toISOString()
+    for (let i = 0; i < 5; i++) await apply(a, { user: `a-user-${i}` })
+
+    const all = await logRows(a.id)
+    expect(all).toHaveLength(10)
+    expect(all.every((r) => r.tenantId === a.id && r.endUser?.startsWith('a-user'))).toBe(true)
+
+    const first = await admin('GET', `/tenants/${a.id}/unmark-log?limit=4`)
+    expect(first.headers.get('x-next-after')).toBe('4')
+    const page2 = await logRows(a.id, '?limit=4&after=4')
+    expect(page2.map((r) => r.seq)).toEqual([5, 6, 7, 8])
+    const last = await admin('GET', `/tenants/${a.id}/unmark-log?limit=4&after=8`)
+    expect(last.headers.get('x-next-after')).toBeNull()
+
+    expect(await logRows(a.id, `?from=${encodeURIComponent(new Date(Date.now() + DAY).toISOString())}`)).toEqual([])
+    expect(await logRows(a.id, `?from=${encodeURIComponent(start)}`)).toHaveLength(10)
+
+    const csv = await admin('GET', `/tenants/${a.id}/unmark-log?format=csv`)
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
+    const lines = (await csv.text()).trim().split('\r\n')
+    expect(lines[0]).toBe('seq,event,at,grantId,endUser,produceIds,contentKind,route,clientIp,userAgent,requestId,details,prevHash,hash')
+    expect(lines).toHaveLength(11)
+    expect(lines.join('\n')).not.toContain('b-user')
+    expect((await admin('GET', `/tenants/${a.id}/unmark-log?format=xml`)).status).toBe(400)
+  })
+})
+
+describe('retention', () => {
+  async function seed(tenantId: string, now: number, ages: number[]) {
+    for (const days of ages) {
+      await appendLog(env.DB, tenantId, {
+        event: 'delivery', at: new Date(now - days * DAY).toISOString(), grantId: 'g', endUser: `aged-${days}`, produceIds: ['p'],
+        contentKind: 'text', route: 'test', clientIp: null, userAgent: null, requestId: null, details: null,
+      })
+    }
+  }
+
+  async function runCron(now: number) {
+    const ctx = createExecutionContext()
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '17 3 * * *' }), env, ctx)
+    await waitOnExecutionContext(ctx)
+  }
+
+  it('deletes expired rows, keeps 179-day rows whatever the config says, and the chain still verifies', async () => {
+    const now = Date.parse('2027-06-01T03:17:00Z')
+    const short = await unmarkTenant()
+    const long = await unmarkTenant({ retentionDays: 365 })
+    // A policy below the floor can only come from outside the API: the cron still keeps 180 days.
+    await env.DB.prepare(`UPDATE tenants SET unmark_policy = json_set(unmark_policy, '$.retentionDays', 30) WHERE id = ?`).bind(short.id).run()
+    await seed(short.id, now, [400, 200, 181, 179, 1])
+    await seed(long.id, now, [400, 200, 1])
+
+    await runCron(now)
+
+    expect((await logRows(short.id)).map((r) => r.endUser)).toEqual(['aged-179', 'aged-1'])
+    expect((await logRows(long.id)).map((r) => r.endUser)).toEqual(['aged-200', 'aged-1'])
+    expect(await verify(short.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: 3 } })
+    expect(await verify(long.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: 1 } })
+
+    // The chain goes on from the anchor, and a second run a day later moves it on.
+    await seed(short.id, now, [0])
+    await runCron(now + 1.5 * DAY)
+    expect((await logRows(short.id)).map((r) => r.endUser)).toEqual(['aged-1', 'aged-0'])
+    expect(await verify(short.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: 4 }, head: { seq: 6 } })
+  })
+})
