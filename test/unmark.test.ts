@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test'
+import { createScheduledController } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
@@ -258,9 +258,7 @@ describe('retention', () => {
   }
 
   async function runCron(now: number) {
-    const ctx = createExecutionContext()
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '17 3 * * *' }), env, ctx)
-    await waitOnExecutionContext(ctx)
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '17 3 * * *' }), env)
   }
 
   it('deletes expired rows, keeps 179-day rows whatever the config says, and the chain still verifies', async () => {
