@@ -247,6 +247,22 @@ describe('the delivery log', () => {
   })
 })
 
+describe('large exports', () => {
+  it('streams more rows than one page in a single response, in order', async () => {
+    const t = await createTenant()
+    // 12,001 rows straight into D1 (export does not check hashes; verify does).
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12001)
+       INSERT INTO unmark_log (tenant_id, seq, event, at, produce_ids, prev_hash, hash)
+       SELECT ?, i, 'delivery', '2027-01-01T00:00:00.000Z', '[]', 'x', 'y' FROM n`,
+    ).bind(t.id).run()
+    const res = await admin('GET', `/tenants/${t.id}/unmark-log?format=csv`)
+    const lines = (await res.text()).trim().split('\r\n')
+    expect(lines).toHaveLength(12002)
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: 12001 }, (_, i) => i + 1))
+  })
+})
+
 describe('retention', () => {
   async function seed(tenantId: string, now: number, ages: number[]) {
     for (const days of ages) {
