@@ -1,8 +1,14 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import { mockUpstream } from './test/mock-upstream/server.ts'
 
 const migrations = await readD1Migrations('./migrations')
+
+// Small real files made by ImageMagick, cwebp and exiftool, handed to workerd as base64.
+const fixtureDir = './test/fixtures/images'
+const FIXTURE_IMAGES = Object.fromEntries(readdirSync(fixtureDir).map((name) => [name, readFileSync(join(fixtureDir, name)).toString('base64')]))
 
 export default defineConfig({
   test: {
@@ -14,6 +20,7 @@ export default defineConfig({
             miniflare: {
               bindings: {
                 TEST_MIGRATIONS: migrations,
+                FIXTURE_IMAGES,
                 GATEWAY_ENV: 'production',
                 ADMIN_TOKEN: 'test-admin-token-0123456789',
                 MASTER_KEY: 'test-master-key-0123456789abcdef',

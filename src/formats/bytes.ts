@@ -1,0 +1,107 @@
+/** Byte helpers shared by the format modules: bounds-checked reads, text, CRC-32. */
+import { Unzlib } from 'fflate'
+
+/** Malformed or unsupported input; routes answer it with a 4xx. */
+export class FormatError extends Error {}
+
+/** Throws unless `bytes` has `length` bytes at `offset`. */
+export function need(bytes: Uint8Array, offset: number, length: number, what: string): void {
+  if (offset < 0 || length < 0 || offset + length > bytes.length) throw new FormatError(`truncated ${what}`)
+}
+
+export const u16be = (b: Uint8Array, i: number) => (b[i]! << 8) | b[i + 1]!
+export const u32be = (b: Uint8Array, i: number) => ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0
+export const u16le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8)
+export const u24le = (b: Uint8Array, i: number) => b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16)
+export const u32le = (b: Uint8Array, i: number) => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0
+
+export function putU32be(b: Uint8Array, i: number, v: number): void {
+  b[i] = v >>> 24
+  b[i + 1] = v >>> 16
+  b[i + 2] = v >>> 8
+  b[i + 3] = v
+}
+
+export function putU32le(b: Uint8Array, i: number, v: number): void {
+  b[i] = v
+  b[i + 1] = v >>> 8
+  b[i + 2] = v >>> 16
+  b[i + 3] = v >>> 24
+}
+
+export function putU24le(b: Uint8Array, i: number, v: number): void {
+  b[i] = v
+  b[i + 1] = v >>> 8
+  b[i + 2] = v >>> 16
+}
+
+/** ASCII/Latin-1 text of a byte range (keywords, four-character codes). */
+export function latin1(b: Uint8Array, start = 0, end = b.length): string {
+  let s = ''
+  for (let i = start; i < end; i++) s += String.fromCharCode(b[i]!)
+  return s
+}
+
+export function fromLatin1(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0))
+}
+
+export const utf8 = new TextEncoder()
+const decoder = new TextDecoder()
+export const fromUtf8 = (b: Uint8Array) => decoder.decode(b)
+
+/**
+ * Inflates zlib data, refusing to produce more than `max` bytes: fed in small slices so a
+ * decompression bomb is stopped after a few megabytes, not after it filled memory.
+ */
+export function inflateCapped(data: Uint8Array, max: number, what: string): Uint8Array {
+  const parts: Uint8Array[] = []
+  let size = 0
+  const stream = new Unzlib((chunk) => {
+    size += chunk.length
+    if (size <= max) parts.push(chunk)
+  })
+  try {
+    for (let i = 0; i < data.length && size <= max; i += 4096) stream.push(data.subarray(i, i + 4096), i + 4096 >= data.length)
+  } catch {
+    throw new FormatError(`corrupt compressed ${what}`)
+  }
+  if (size > max) throw new FormatError(`${what} inflates beyond ${max} bytes`)
+  return concat(parts)
+}
+
+export function startsWith(b: Uint8Array, prefix: ArrayLike<number>, at = 0): boolean {
+  if (b.length < at + prefix.length) return false
+  for (let i = 0; i < prefix.length; i++) if (b[at + i] !== prefix[i]) return false
+  return true
+}
+
+/** Joins parts into one new buffer: the only copy a rewrite makes. */
+export function concat(parts: Uint8Array[]): Uint8Array {
+  let length = 0
+  for (const p of parts) length += p.length
+  const out = new Uint8Array(length)
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+})()
+
+/** CRC-32 (ISO 3309) over several ranges, as PNG computes it over type + data. */
+export function crc32(...parts: Uint8Array[]): number {
+  let c = 0xffffffff
+  for (const p of parts) for (let i = 0; i < p.length; i++) c = CRC_TABLE[(c ^ p[i]!) & 0xff]! ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}

@@ -1,0 +1,128 @@
+/**
+ * PNG: the label is XMP in an `iTXt` chunk with keyword `XML:com.adobe.xmp` (TC260 guide);
+ * other tools also write a `tEXt`/`zTXt`/`iTXt` chunk with keyword `AIGC`, which we read
+ * and, on write, fold into the single XMP label.
+ */
+import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { concat, crc32, FormatError, fromUtf8, inflateCapped, latin1, need, putU32be, startsWith, u32be, utf8 } from './bytes'
+import type { CarrierFormat, FoundLabel } from './types'
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
+const XMP_KEYWORD = 'XML:com.adobe.xmp'
+const MAX_CHUNKS = 1_000_000
+/** Text chunks are inflated in memory; a bigger one is not metadata we accept. */
+const MAX_TEXT_BYTES = 16 * 1024 * 1024
+
+export interface PngChunk {
+  type: string
+  /** Offset of the chunk's length field; the chunk spans [start, end). */
+  start: number
+  end: number
+  data: Uint8Array
+}
+
+/** Walks the chunks, checking lengths, order and (outside image data) CRCs. */
+export function pngChunks(bytes: Uint8Array): PngChunk[] {
+  if (!startsWith(bytes, SIGNATURE)) throw new FormatError('not a PNG file')
+  const chunks: PngChunk[] = []
+  let at = SIGNATURE.length
+  while (at < bytes.length) {
+    if (chunks.length >= MAX_CHUNKS) throw new FormatError('too many PNG chunks')
+    need(bytes, at, 8, 'PNG chunk header')
+    const length = u32be(bytes, at)
+    if (length > 0x7fffffff) throw new FormatError('PNG chunk length out of range')
+    const type = latin1(bytes, at + 4, at + 8)
+    if (!/^[A-Za-z]{4}$/.test(type)) throw new FormatError('corrupt PNG chunk type')
+    need(bytes, at + 8, length + 4, `PNG ${type} chunk`)
+    const data = bytes.subarray(at + 8, at + 8 + length)
+    if (type !== 'IDAT' && crc32(bytes.subarray(at + 4, at + 8), data) !== u32be(bytes, at + 8 + length)) {
+      throw new FormatError(`PNG ${type} chunk fails its CRC`)
+    }
+    chunks.push({ type, start: at, end: at + 12 + length, data })
+    at += 12 + length
+    if (type === 'IEND') break
+  }
+  if (chunks[0]?.type !== 'IHDR' || chunks[0].data.length !== 13) throw new FormatError('PNG does not start with IHDR')
+  if (chunks.at(-1)?.type !== 'IEND') throw new FormatError('truncated PNG: no IEND')
+  if (!chunks.some((c) => c.type === 'IDAT')) throw new FormatError('PNG has no image data')
+  return chunks
+}
+
+interface TextChunk {
+  keyword: string
+  text: string
+}
+
+/** tEXt, zTXt and iTXt share a keyword; the text is Latin-1, zlib Latin-1, or UTF-8. */
+function readText({ type, data }: PngChunk): TextChunk | undefined {
+  if (type !== 'tEXt' && type !== 'zTXt' && type !== 'iTXt') return undefined
+  const nul = data.indexOf(0)
+  if (nul < 1 || nul > 79) throw new FormatError(`PNG ${type} chunk has a bad keyword`)
+  const keyword = latin1(data, 0, nul)
+  if (type === 'tEXt') return { keyword, text: latin1(data, nul + 1) }
+  if (type === 'zTXt') return { keyword, text: latin1(inflate(data.subarray(nul + 2))) }
+  need(data, nul + 1, 2, 'PNG iTXt header')
+  const compressed = data[nul + 1] === 1
+  const language = data.indexOf(0, nul + 3)
+  const translated = language === -1 ? -1 : data.indexOf(0, language + 1)
+  if (translated === -1) throw new FormatError('corrupt PNG iTXt chunk')
+  const body = data.subarray(translated + 1)
+  return { keyword, text: fromUtf8(compressed ? inflate(body) : body) }
+}
+
+const inflate = (data: Uint8Array) => inflateCapped(data, MAX_TEXT_BYTES, 'PNG text chunk')
+
+function chunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length)
+  putU32be(out, 0, data.length)
+  out.set(utf8.encode(type), 4)
+  out.set(data, 8)
+  putU32be(out, 8 + data.length, crc32(out.subarray(4, 8), data))
+  return out
+}
+
+/** An uncompressed iTXt XMP chunk with empty language and translated keyword. */
+function xmpChunk(packet: string): Uint8Array {
+  return chunk('iTXt', concat([utf8.encode(XMP_KEYWORD), new Uint8Array([0, 0, 0, 0, 0]), utf8.encode(packet)]))
+}
+
+export const png: CarrierFormat = {
+  name: 'png',
+  mime: 'image/png',
+  detect: (bytes) => startsWith(bytes, SIGNATURE),
+
+  read(bytes) {
+    const found: FoundLabel[] = []
+    for (const c of pngChunks(bytes)) {
+      const text = readText(c)
+      if (text?.keyword === XMP_KEYWORD) {
+        for (const l of readXmpLabels(text.text)) found.push({ carrier: `png:${c.type}:${XMP_KEYWORD}`, form: l.form, raw: l.value })
+      } else if (text?.keyword === 'AIGC') {
+        found.push({ carrier: `png:${c.type}:AIGC`, form: 'text', raw: text.text })
+      }
+    }
+    return found
+  },
+
+  write(bytes, json) {
+    const chunks = pngChunks(bytes)
+    let packet: string | undefined
+    const kept: PngChunk[] = []
+    for (const c of chunks) {
+      const text = readText(c)
+      if (text?.keyword === XMP_KEYWORD) packet ??= text.text
+      else if (text?.keyword !== 'AIGC') kept.push(c)
+    }
+    const xmp = xmpChunk(packet === undefined ? createXmpPacket(json) : setXmpLabel(packet, json))
+    const parts: Uint8Array[] = [bytes.subarray(0, SIGNATURE.length)]
+    let placed = false
+    for (const c of kept) {
+      if (!placed && (c.type === 'IDAT' || c.type === 'IEND')) {
+        parts.push(xmp)
+        placed = true
+      }
+      parts.push(bytes.subarray(c.start, c.end))
+    }
+    return concat(parts)
+  },
+}

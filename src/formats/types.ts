@@ -1,0 +1,20 @@
+/** What every carrier-format module offers: detect, read, write (verify is read + compare). */
+
+export interface FoundLabel {
+  /** Where the label sits, e.g. `png:iTXt:XML:com.adobe.xmp`, `png:tEXt:AIGC`, `jpeg:APP1:XMP`. */
+  carrier: string
+  /** `element`/`attribute`: XMP property forms; `text`: a plain text field. */
+  form: 'element' | 'attribute' | 'text'
+  /** The value as written: the label JSON, wrapped or not. */
+  raw: string
+}
+
+export interface CarrierFormat {
+  name: 'png' | 'jpeg' | 'webp' | 'gif'
+  mime: string
+  detect(bytes: Uint8Array): boolean
+  /** Every label in the file; throws FormatError on malformed input. */
+  read(bytes: Uint8Array): FoundLabel[]
+  /** The file with exactly one label, `json`; everything else byte-identical. */
+  write(bytes: Uint8Array, json: string): Uint8Array
+}

@@ -1,0 +1,108 @@
+/**
+ * WebP: the label is XMP in a RIFF `XMP ` chunk, announced by the XMP flag of the `VP8X`
+ * chunk. A simple (VP8/VP8L-only) file is upgraded to the extended layout to carry it.
+ */
+import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { concat, FormatError, fromUtf8, latin1, need, putU24le, putU32le, startsWith, u16le, u32le, utf8 } from './bytes'
+import type { CarrierFormat, FoundLabel } from './types'
+
+const MAX_CHUNKS = 100_000
+const XMP_FLAG = 0x04
+const ALPHA_FLAG = 0x10
+
+export interface RiffChunk {
+  fourcc: string
+  /** The chunk spans [start, end) including its header and pad byte. */
+  start: number
+  end: number
+  data: Uint8Array
+}
+
+export function webpChunks(bytes: Uint8Array): RiffChunk[] {
+  if (!(latin1(bytes, 0, 4) === 'RIFF' && latin1(bytes, 8, 12) === 'WEBP')) throw new FormatError('not a WebP file')
+  const riffEnd = 8 + u32le(bytes, 4)
+  if (riffEnd > bytes.length) throw new FormatError('truncated WebP file')
+  const chunks: RiffChunk[] = []
+  let at = 12
+  while (at < riffEnd) {
+    if (chunks.length >= MAX_CHUNKS) throw new FormatError('too many WebP chunks')
+    need(bytes, at, 8, 'WebP chunk header')
+    const size = u32le(bytes, at + 4)
+    need(bytes, at + 8, size, `WebP ${latin1(bytes, at, at + 4)} chunk`)
+    const end = Math.min(at + 8 + size + (size & 1), riffEnd)
+    chunks.push({ fourcc: latin1(bytes, at, at + 4), start: at, end, data: bytes.subarray(at + 8, at + 8 + size) })
+    at = end
+  }
+  const first = chunks[0]?.fourcc
+  if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X') throw new FormatError('WebP has no image chunk')
+  return chunks
+}
+
+function riffChunk(fourcc: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(8 + data.length + (data.length & 1))
+  out.set(utf8.encode(fourcc), 0)
+  putU32le(out, 4, data.length)
+  out.set(data, 8)
+  return out
+}
+
+/** Canvas size and alpha of a simple file, read from its bitstream header. */
+function simpleInfo(c: RiffChunk): { width: number; height: number; alpha: boolean } {
+  const d = c.data
+  if (c.fourcc === 'VP8 ') {
+    need(d, 0, 10, 'VP8 frame header')
+    if (!(d[3] === 0x9d && d[4] === 0x01 && d[5] === 0x2a)) throw new FormatError('corrupt VP8 frame header')
+    return { width: u16le(d, 6) & 0x3fff, height: u16le(d, 8) & 0x3fff, alpha: false }
+  }
+  need(d, 0, 5, 'VP8L header')
+  if (d[0] !== 0x2f) throw new FormatError('corrupt VP8L header')
+  const bits = u32le(d, 1)
+  return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1, alpha: ((bits >>> 28) & 1) === 1 }
+}
+
+function vp8x(flags: number, width: number, height: number): Uint8Array {
+  const data = new Uint8Array(10)
+  data[0] = flags
+  putU24le(data, 4, width - 1)
+  putU24le(data, 7, height - 1)
+  return riffChunk('VP8X', data)
+}
+
+export const webp: CarrierFormat = {
+  name: 'webp',
+  mime: 'image/webp',
+  detect: (bytes) => startsWith(bytes, utf8.encode('RIFF')) && latin1(bytes, 8, 12) === 'WEBP',
+
+  read(bytes) {
+    const found: FoundLabel[] = []
+    for (const c of webpChunks(bytes)) {
+      if (c.fourcc === 'XMP ') for (const l of readXmpLabels(fromUtf8(c.data))) found.push({ carrier: 'webp:XMP', form: l.form, raw: l.value })
+    }
+    return found
+  },
+
+  write(bytes, json) {
+    const chunks = webpChunks(bytes)
+    const old = chunks.find((c) => c.fourcc === 'XMP ')
+    const xmp = riffChunk('XMP ', utf8.encode(old ? setXmpLabel(fromUtf8(old.data), json) : createXmpPacket(json)))
+    const parts: Uint8Array[] = [new Uint8Array(12)]
+    const first = chunks[0]!
+    if (first.fourcc === 'VP8X') {
+      need(first.data, 0, 10, 'VP8X chunk')
+      const header = bytes.slice(first.start, first.end)
+      header[8] = header[8]! | XMP_FLAG
+      parts.push(header)
+    } else {
+      const { width, height, alpha } = simpleInfo(first)
+      parts.push(vp8x(XMP_FLAG | (alpha ? ALPHA_FLAG : 0), width, height), bytes.subarray(first.start, first.end))
+    }
+    // The spec orders XMP last; every other chunk keeps its place and bytes.
+    for (const c of chunks.slice(1)) if (c.fourcc !== 'XMP ') parts.push(bytes.subarray(c.start, c.end))
+    parts.push(xmp)
+    const out = concat(parts)
+    out.set(utf8.encode('RIFF'), 0)
+    putU32le(out, 4, out.length - 8)
+    out.set(utf8.encode('WEBP'), 8)
+    return out
+  },
+}

@@ -1,0 +1,139 @@
+/**
+ * One contract, run for every carrier format and fixture: round trip, exactly one label,
+ * everything else byte-identical, corrupt input refused with a FormatError.
+ */
+import { describe, expect, it } from 'vitest'
+import { FormatError } from '../../src/formats/bytes'
+import { gif, gifBlocks } from '../../src/formats/gif'
+import { detectFormat, readLabels, verifyLabel, writeLabel, type CarrierFormat } from '../../src/formats'
+import { jpeg, jpegSegments } from '../../src/formats/jpeg'
+import { png, pngChunks } from '../../src/formats/png'
+import { webp, webpChunks } from '../../src/formats/webp'
+import { createLabel } from '../../src/label/annex-e'
+import { fixture } from '../fixtures'
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
+
+interface Case {
+  format: CarrierFormat
+  fixtures: string[]
+  /** The file's parts other than the label carrier (and headers the label must change), as hex. */
+  others(bytes: Uint8Array): string[]
+  /** XMP properties of the fixture that must survive. */
+  keeps?: Record<string, string>
+}
+
+const CASES: Case[] = [
+  {
+    format: png,
+    fixtures: ['plain.png', 'rgba.png', 'xmp.png', 'text-aigc.png'],
+    others: (b) => pngChunks(b).filter((c) => !/^(iTXt|tEXt|zTXt)$/.test(c.type) || !/^(XML:com.adobe.xmp|AIGC)\0/.test(String.fromCharCode(...c.data.subarray(0, 18)))).map((c) => hex(b.subarray(c.start, c.end))),
+    keeps: { 'xmp.png': 'Fixture Artist' },
+  },
+  {
+    format: jpeg,
+    fixtures: ['photo.jpg', 'bare.jpg'],
+    others: (b) => {
+      const { segments, scan } = jpegSegments(b)
+      return [...segments.filter((s) => !(s.marker === 0xe1 && String.fromCharCode(...s.payload.subarray(0, 4)) === 'http')).map((s) => hex(b.subarray(s.start, s.end))), hex(b.subarray(scan))]
+    },
+    keeps: { 'photo.jpg': 'Fixture Artist' },
+  },
+  {
+    format: webp,
+    fixtures: ['lossy.webp', 'lossless.webp', 'alpha.webp', 'icc.webp'],
+    others: (b) => webpChunks(b).filter((c) => c.fourcc !== 'XMP ' && c.fourcc !== 'VP8X').map((c) => hex(b.subarray(c.start, c.end))),
+  },
+  {
+    format: gif,
+    fixtures: ['still.gif', 'anim.gif'],
+    others: (b) => {
+      const { headerEnd, blocks } = gifBlocks(b)
+      const body = blocks.filter((x) => !(x.label === 0xff && String.fromCharCode(...b.subarray(x.start + 3, x.start + 14)) === 'XMP DataXMP'))
+      return [hex(b.subarray(6, headerEnd)), ...body.map((x) => hex(b.subarray(x.start, x.end)))]
+    },
+  },
+]
+
+const label = (id: string) => createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: id })
+
+for (const { format, fixtures, others, keeps } of CASES) {
+  describe(`${format.name} carrier`, () => {
+    for (const name of fixtures) {
+      it(`${name}: round trip, one label, everything else unchanged`, () => {
+        const original = fixture(name)
+        expect(detectFormat(original)).toBe(format)
+        const once = writeLabel(original, label('first-id'))
+        expect(verifyLabel(once, label('first-id'))).toBe(true)
+        const twice = writeLabel(once, label('second-id'))
+        const found = readLabels(twice)
+        expect(found).toHaveLength(1)
+        expect(found[0]).toMatchObject({ form: 'element', wrapped: false, label: label('second-id') })
+        expect(verifyLabel(twice, label('first-id'))).toBe(false)
+        expect(others(twice)).toEqual(others(original))
+        expect(writeLabel(twice, label('second-id'))).toEqual(twice) // idempotent
+        const kept = keeps?.[name]
+        if (kept) expect(new TextDecoder().decode(twice)).toContain(kept)
+      })
+
+      it(`${name}: truncated or corrupt input gives a FormatError`, () => {
+        const original = fixture(name)
+        for (let length = 0; length < original.length - 1; length += Math.max(1, Math.floor(original.length / 97))) {
+          const cut = original.slice(0, length)
+          expect(() => format.write(cut, '{}'), `cut at ${length}`).toThrow(FormatError)
+        }
+        const garbage = original.slice()
+        for (let i = 16; i < Math.min(garbage.length, 64); i++) garbage[i] = 0xff
+        try {
+          format.write(garbage, '{}')
+        } catch (error) {
+          expect(error).toBeInstanceOf(FormatError)
+        }
+      })
+    }
+  })
+}
+
+describe('labels written by other tools', () => {
+  it('reads a PNG zTXt AIGC chunk in the wrapped form', () => {
+    const [found] = readLabels(fixture('text-aigc.png'))
+    expect(found).toMatchObject({ carrier: 'png:zTXt:AIGC', form: 'text', wrapped: true, label: { ProduceID: 'other-tool-1' } })
+  })
+
+  it('replaces a tEXt AIGC label with the single XMP label', () => {
+    const withText = insertPngText(fixture('plain.png'), 'AIGC', '{"Label":"2","ContentProducer":"X"}')
+    expect(readLabels(withText)).toMatchObject([{ carrier: 'png:tEXt:AIGC', label: { Label: '2' } }])
+    const labelled = writeLabel(withText, label('mine'))
+    expect(readLabels(labelled)).toMatchObject([{ carrier: 'png:iTXt:XML:com.adobe.xmp', label: { ProduceID: 'mine' } }])
+  })
+
+  it('rejects what is not an image it knows', () => {
+    expect(detectFormat(new TextEncoder().encode('%PDF-1.7'))).toBeUndefined()
+    expect(() => readLabels(new Uint8Array([1, 2, 3]))).toThrow(/unsupported file type/)
+  })
+})
+
+/** A PNG with one more tEXt chunk before IEND, as other tools write it. */
+function insertPngText(bytes: Uint8Array, keyword: string, text: string): Uint8Array {
+  const end = pngChunks(bytes).at(-1)!.start
+  const data = new TextEncoder().encode(`${keyword}\0${text}`)
+  const chunk = new Uint8Array(12 + data.length)
+  new DataView(chunk.buffer).setUint32(0, data.length)
+  chunk.set(new TextEncoder().encode('tEXt'), 4)
+  chunk.set(data, 8)
+  new DataView(chunk.buffer).setUint32(8 + data.length, crc(chunk.subarray(4, 8 + data.length)))
+  const out = new Uint8Array(bytes.length + chunk.length)
+  out.set(bytes.subarray(0, end))
+  out.set(chunk, end)
+  out.set(bytes.subarray(end), end + chunk.length)
+  return out
+}
+
+function crc(bytes: Uint8Array): number {
+  let c = 0xffffffff
+  for (const b of bytes) {
+    c ^= b
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+  }
+  return (c ^ 0xffffffff) >>> 0
+}
