@@ -33,7 +33,18 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/interop/**'],
           setupFiles: ['test/setup.ts'],
+        },
+      },
+      {
+        // Independent tools (exiftool, pngcheck, jpeginfo, webpmux, tesseract) read our
+        // output: workerd cannot spawn processes, so these run in Node on the pure core.
+        test: {
+          name: 'interop',
+          include: ['test/interop/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
         },
       },
     ],
