@@ -1,0 +1,4 @@
+declare module '*.woff' {
+  const data: ArrayBuffer
+  export default data
+}
