@@ -5,6 +5,8 @@
  */
 export interface Env {
   DB: D1Database
+  /** Labelled images stored for signed download URLs. */
+  FILES: R2Bucket
   /** "development" enables the embedded defaults; anything else is a deployed environment. */
   GATEWAY_ENV?: string
   /** Bearer token of the admin API; at least 16 characters when deployed. */

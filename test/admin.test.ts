@@ -42,6 +42,9 @@ describe('tenant validation', () => {
     ['label text without AI', { labels: { text: { text: '本内容由机器生成' } } }, 'labels.text.text'],
     ['label text without 生成', { labels: { text: { text: 'AI内容' } } }, 'labels.text.text'],
     ['label position', { labels: { text: { position: 'middle' } } }, 'labels.text.position'],
+    ['image mark under 5%', { labels: { image: { heightRatio: 0.04 } } }, 'labels.image.heightRatio'],
+    ['image mark text', { labels: { image: { text: '水印' } } }, 'labels.image.text'],
+    ['image mark colour', { labels: { image: { color: 'white' } } }, 'labels.image.color'],
     ['upstream url', { upstream: { baseUrl: 'not a url', apiKey: 'k' } }, 'upstream.baseUrl'],
     ['plain http when deployed', { upstream: { baseUrl: 'http://127.0.0.1:8000/v1', apiKey: 'k' } }, 'upstream.baseUrl'],
     ['missing api key', { upstream: { baseUrl: 'https://a.example/v1' } }, 'upstream.apiKey'],
@@ -82,7 +85,10 @@ describe('tenant lifecycle', () => {
     expect(created.status).toBe(201)
     const body = await created.text()
     expect(body).not.toContain('sk-upstream-very-secret')
-    expect(JSON.parse(body).labels).toEqual({ text: { text: '本内容由人工智能生成', position: 'end' } })
+    expect(JSON.parse(body).labels).toEqual({
+      text: { text: '本内容由人工智能生成', position: 'end' },
+      image: { text: 'AI生成', position: 'bottom-right', heightRatio: 0.06, marginRatio: 0.02, color: '#FFFFFF', opacity: 1, plateColor: '#000000', plateOpacity: 0.55 },
+    })
 
     const row = await env.DB.prepare('SELECT upstream_api_key_sealed AS sealed FROM tenants WHERE id = ?').bind('life').first<{ sealed: string }>()
     expect(row!.sealed).toMatch(/^v1\./)

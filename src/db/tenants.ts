@@ -1,4 +1,5 @@
 /** D1 queries for tenants and their gateway keys, returning domain objects. */
+import { DEFAULT_IMAGE_MARK } from '../label/image-mark'
 import type { Labels, UnmarkPolicy } from '../tenant/schema'
 
 export interface Tenant {
@@ -44,7 +45,8 @@ function toTenant(row: TenantRow): Tenant {
       ...(row.upstream_anthropic_base_url ? { anthropicBaseUrl: row.upstream_anthropic_base_url } : {}),
     },
     upstreamKeySealed: row.upstream_api_key_sealed,
-    labels: JSON.parse(row.labels) as Labels,
+    // Tenants stored before image labels existed get the default image mark.
+    labels: { image: DEFAULT_IMAGE_MARK, ...JSON.parse(row.labels) } as Labels,
     unmark: JSON.parse(row.unmark_policy) as UnmarkPolicy,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -4,17 +4,17 @@
  * upstream.
  */
 import { Hono, type Context } from 'hono'
-import { createLabel, serializeLabel, type AigcLabel } from '../label/annex-e'
+import { createLabel } from '../label/annex-e'
 import { affixesFor, type TextAffixes } from '../label/explicit-text'
 import { anthropicMessages, chatCompletions, completions, responses, type TextProtocol } from '../protocols'
 import { labelEventStream } from '../stream/label-stream'
 import { GatewayError } from '../errors'
 import { tenantForKey } from '../tenant/service'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
-import { checkGrant, recordDelivery } from '../unmark/grants'
 import { aigc } from './aigc'
 import { isObject, parseJsonObject } from './json'
-import { requestInfo, type AppEnv } from './types'
+import { deliverUnmarked, requestedGrant, setLabelHeaders, type Omission } from './delivery'
+import type { AppEnv } from './types'
 
 export const v1 = new Hono<AppEnv>()
 
@@ -56,16 +56,12 @@ v1.all('*', async (c) => {
 
 const NO_AFFIXES: TextAffixes = { prefix: '', suffix: '' }
 
-/** Why the explicit label is left out, or undefined when it is applied. */
-type Omission = 'structured-output' | 'unmark-grant' | undefined
-
 async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Response> {
   const { tenant, upstreamKey } = c.get('tenant')
   const raw = await c.req.text()
   const request = parseJsonObject(raw)
   const structured = protocol.wantsStructuredOutput(request)
-  const grantId = c.req.header('x-aigc-unmark')
-  const grantCheck = grantId && !structured ? await checkGrant(c.env.DB, tenant, grantId, endUser(c, request), new Date()) : undefined
+  const grant = structured ? undefined : await requestedGrant(c, request)
 
   const upstream = await callUpstream(
     new Request(upstreamUrl(c.get('tenant'), protocol.dialect, protocol.path), {
@@ -79,21 +75,9 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
   if (!upstream.ok) return new Response(upstream.body, { status: upstream.status, headers })
 
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  let omission: Omission = structured ? 'structured-output' : undefined
-  if (grantCheck && 'refused' in grantCheck) headers.set('X-AIGC-Unmark-Refused', grantCheck.refused)
-  if (grantCheck && 'grant' in grantCheck) {
-    // Article 9: the delivery is logged before a single unlabelled byte leaves.
-    try {
-      const delivery = { produceIds: [label.ProduceID], contentKind: 'text' }
-      await recordDelivery(c.env.DB, tenant, grantCheck.grant, delivery, requestInfo(c), new Date())
-      omission = 'unmark-grant'
-      headers.set('X-AIGC-Unmark-Grant', grantCheck.grant.id)
-    } catch (error) {
-      console.error('unmark log write failed; delivering labelled', error)
-      headers.set('X-AIGC-Unmark-Refused', 'log-write-failed')
-    }
-  }
-  setLabelHeaders(headers, label, omission)
+  const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'text' }, headers)
+  const omission: Omission = structured ? 'structured-output' : unmarked ? 'unmark-grant' : undefined
+  setLabelHeaders(headers, [label], omission)
   const affixes = omission ? NO_AFFIXES : affixesFor(tenant.labels.text)
   const type = upstream.headers.get('content-type') ?? ''
 
@@ -113,19 +97,6 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
   }
   await upstream.body?.cancel()
   throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
-}
-
-/** The end user, as the client names them: header first, then the body's own field. */
-function endUser(c: Context<AppEnv>, request: Record<string, any>): string | undefined {
-  const user = c.req.header('x-aigc-user') ?? request.user ?? request.metadata?.user_id
-  return typeof user === 'string' && user !== '' ? user : undefined
-}
-
-function setLabelHeaders(headers: Headers, label: AigcLabel, omission: Omission): void {
-  headers.set('X-AIGC-Label', serializeLabel(label))
-  headers.set('X-AIGC-Produce-Id', label.ProduceID)
-  headers.set('X-AIGC-Explicit', omission ? 'omitted' : 'applied')
-  if (omission) headers.set('X-AIGC-Explicit-Reason', omission)
 }
 
 export function bearerToken(header: string | undefined): string | undefined {

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { isAnnexEValue, providerCodeProblem } from '../label/annex-e'
 import { DEFAULT_TEXT_LABEL, explicitLabelProblem } from '../label/explicit-text'
+import { DEFAULT_IMAGE_MARK, MARK_POSITIONS } from '../label/image-mark'
 import { GatewayError } from '../errors'
 import { MIN_RETENTION_DAYS } from '../unmark/log'
 
@@ -24,7 +25,23 @@ const textLabel = z
   })
   .strict()
 
-const labels = z.object({ text: textLabel.prefault({}) }).strict()
+const hexColour = z.string().regex(/^#[0-9A-Fa-f]{6}$/, 'must be a #RRGGBB colour')
+const unit = z.number().min(0).max(1)
+
+const imageLabel = z
+  .object({
+    text: explicitText.default(DEFAULT_IMAGE_MARK.text),
+    position: z.enum(MARK_POSITIONS).default(DEFAULT_IMAGE_MARK.position),
+    heightRatio: z.number().min(0.05, 'must be at least 0.05 (GB 45438: 5% of the shortest side)').max(0.5).default(DEFAULT_IMAGE_MARK.heightRatio),
+    marginRatio: z.number().min(0).max(0.2).default(DEFAULT_IMAGE_MARK.marginRatio),
+    color: hexColour.default(DEFAULT_IMAGE_MARK.color),
+    opacity: unit.min(0.5, 'must be at least 0.5 to stay legible').default(DEFAULT_IMAGE_MARK.opacity),
+    plateColor: hexColour.default(DEFAULT_IMAGE_MARK.plateColor),
+    plateOpacity: unit.default(DEFAULT_IMAGE_MARK.plateOpacity),
+  })
+  .strict()
+
+const labels = z.object({ text: textLabel.prefault({}), image: imageLabel.prefault({}) }).strict()
 
 const unmarkPolicy = z
   .object({
@@ -80,7 +97,7 @@ export const tenantPatchSchema = z
     name: z.string().min(1).max(200),
     providerCode,
     upstream: upstream.partial(),
-    labels: z.object({ text: textLabel.partial() }).partial().strict(),
+    labels: z.object({ text: textLabel.partial(), image: imageLabel.partial() }).partial().strict(),
     unmark: unmarkPolicy.partial(),
   })
   .partial()

@@ -3,6 +3,7 @@
  * key, issuing gateway keys, the demo tenant, and the short-lived per-isolate cache.
  */
 import type { GatewayConfig } from '../config'
+import { DEFAULT_IMAGE_MARK } from '../label/image-mark'
 import { decryptSecret, encryptSecret, randomToken, sha256Hex } from '../crypto'
 import * as db from '../db/tenants'
 import type { Tenant } from '../db/tenants'
@@ -66,7 +67,10 @@ export async function patchTenant(database: D1Database, config: GatewayConfig, i
     ...(patch.providerCode ? { providerCode: patch.providerCode } : {}),
     upstream: { ...current.upstream, ...upstream },
     upstreamKeySealed: apiKey ? await encryptSecret(masterKeyOf(config), apiKey, id) : current.upstreamKeySealed,
-    labels: { ...current.labels, text: { ...current.labels.text, ...patch.labels?.text } },
+    labels: {
+      text: { ...current.labels.text, ...patch.labels?.text },
+      image: { ...DEFAULT_IMAGE_MARK, ...current.labels.image, ...patch.labels?.image },
+    },
     unmark: patch.unmark ? parseUnmarkPolicy({ ...current.unmark, ...patch.unmark }) : current.unmark,
     updatedAt: now.toISOString(),
   }
