@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { resolveConfig } from './config'
 import { GatewayError } from './errors'
 import { admin } from './routes/admin'
+import { files } from './routes/files'
 import type { AppEnv } from './routes/types'
 import { v1 } from './routes/v1'
 
@@ -18,6 +19,7 @@ app.use('*', async function context(c, next) {
 
 app.get('/', (c) => c.json({ name: 'aigc-label-gateway', status: 'ok' }))
 app.route('/admin', admin)
+app.route('/files', files)
 app.route('/v1', v1)
 
 app.notFound((c) => errorResponse(c.req.path, new GatewayError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)))

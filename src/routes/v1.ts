@@ -12,6 +12,7 @@ import { GatewayError } from '../errors'
 import { tenantForKey } from '../tenant/service'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { aigc } from './aigc'
+import { images } from './images'
 import { isObject, parseJsonObject } from './json'
 import { deliverUnmarked, requestedGrant, setLabelHeaders, type Omission } from './delivery'
 import type { AppEnv } from './types'
@@ -35,7 +36,9 @@ v1.route('/aigc', aigc)
 
 // Generated media must leave labelled; until the gateway labels these, it refuses them
 // rather than pass unlabelled content through.
-for (const path of ['/images/*', '/audio/speech', '/videos', '/videos/*']) {
+v1.route('/images', images)
+
+for (const path of ['/audio/speech', '/videos', '/videos/*']) {
   v1.all(path, (c) => {
     throw new GatewayError(501, 'label_failed', `${c.req.path} returns generated media this gateway does not label yet, so it is refused`)
   })

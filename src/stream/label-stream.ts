@@ -8,8 +8,11 @@ import { createFrameSplitter, FrameTooLargeError, lineEnding, readFrame, writeFr
 export class StreamLabelError extends Error {}
 
 export interface StreamLabeler {
-  /** Undefined forwards the frame untouched; an array replaces it with these events. */
-  onEvent(event: SseEvent): SseEvent[] | undefined
+  /**
+   * Undefined forwards the frame untouched; an array replaces it with these events.
+   * Image events answer asynchronously (pixels are re-encoded); text events do not.
+   */
+  onEvent(event: SseEvent): SseEvent[] | undefined | Promise<SseEvent[] | undefined>
   /**
    * The upstream stream ended, cleanly or with `failure`. Returns the events still owed:
    * end labels of unfinished texts, then an error event when the text was cut short.
@@ -24,14 +27,20 @@ export function labelEventStream(body: ReadableStream<Uint8Array>, labeler: Stre
   let eol: string | undefined
   let pending = ''
   let stopped = false
+  const frames: string[] = []
+  const splitter = createFrameSplitter((frame) => frames.push(frame))
 
-  const splitter = createFrameSplitter((frame) => {
-    if (stopped) return
-    eol ??= lineEnding(frame)
-    const event = readFrame(frame)
-    const replacement = event && labeler.onEvent(event)
-    pending += replacement ? replacement.map((e) => writeFrame(e, eol!)).join('') : frame
-  })
+  /** Labels the frames the last chunk completed, in order. */
+  async function drain(): Promise<void> {
+    for (const frame of frames.splice(0)) {
+      if (stopped) return
+      eol ??= lineEnding(frame)
+      const event = readFrame(frame)
+      let replacement = event && labeler.onEvent(event)
+      if (replacement instanceof Promise) replacement = await replacement
+      pending += replacement ? replacement.map((e) => writeFrame(e, eol!)).join('') : frame
+    }
+  }
 
   function finish(controller: ReadableStreamDefaultController<Uint8Array>, failure?: string): void {
     stopped = true
@@ -55,9 +64,11 @@ export function labelEventStream(body: ReadableStream<Uint8Array>, labeler: Stre
           if (chunk.done) {
             splitter.feed(decoder.decode())
             splitter.flush()
+            await drain()
             return finish(controller)
           }
           splitter.feed(decoder.decode(chunk.value, { stream: true }))
+          await drain()
         } catch (error) {
           if (!(error instanceof StreamLabelError || error instanceof FrameTooLargeError)) throw error
           await reader.cancel(error).catch(() => {})

@@ -3,6 +3,7 @@
  * service in tests, a loopback server in the benchmark). The `model` field of a request
  * picks the scenario; every request is recorded per host for isolation checks.
  */
+import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 export const ANSWER = '你好，世界！这是一个测试回答。Hello, world: 𝄞 emoji 🙂 and more text.'
@@ -46,11 +47,18 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
   recorded.set(host, log)
 
   const path = url.pathname.replace(/^.*\/v1(?=\/)/, '')
+  if (req.method === 'GET' && url.pathname.startsWith('/img/')) {
+    const name = url.pathname.slice(5)
+    res.writeHead(200, { 'content-type': name === 'not-image' ? 'text/plain' : 'image/*' })
+    res.end(name === 'not-image' ? 'hello' : readFileSync(`test/fixtures/images/${name}`))
+    return
+  }
   if (req.method === 'GET' && path === '/models') return json(res, 200, { object: 'list', data: [{ id: 'mock', object: 'model' }] })
   if (req.method === 'POST' && path === '/embeddings') {
     return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'mock' })
   }
-  const body: Json = text ? JSON.parse(text) : {}
+  const multipartModel = /name="model"\r\n\r\n([^\r]*)/.exec(text)?.[1]
+  const body: Json = multipartModel !== undefined ? { model: multipartModel } : text ? JSON.parse(text) : {}
   const scenario = String(body.model ?? 'plain')
   const status = /^status-(\d{3})$/.exec(scenario)
   if (status) {
@@ -116,6 +124,8 @@ export function buildAnswer(path: string, body: Json, scenario: string): ReturnT
 }
 
 const PROTOCOLS: Record<string, Builder> = {
+  '/images/generations': images,
+  '/images/edits': images,
   '/chat/completions': chat,
   '/completions': completion,
   '/responses': responses,
@@ -235,4 +245,19 @@ function messages(body: Json, scenario: string) {
   events.push({ type: 'message_delta', delta: { stop_reason, stop_sequence: null }, usage: { output_tokens: 2 } })
   events.push({ type: 'message_stop' })
   return { json: { ...message, content, stop_reason }, frames: events.map((e) => ({ event: e.type, data: JSON.stringify(e) })) }
+}
+
+/** `model` names the fixture; `response_format: "url"` answers with a link to it on this host. */
+function images(body: Json, scenario: string) {
+  const name = scenario.includes('.') ? scenario : 'mark.png'
+  const b64 = readFileSync(`test/fixtures/images/${name}`).toString('base64')
+  const n = body.n ?? 1
+  const item = body.response_format === 'url' ? { url: `https://${body.host ?? 'images.upstream.test'}/img/${name}` } : { b64_json: b64 }
+  const json = { created: 1, data: Array.from({ length: n }, () => ({ ...item, revised_prompt: body.prompt })) }
+  const frames: Frame[] = [0, 1].map((i) => ({
+    event: 'image_generation.partial_image',
+    data: JSON.stringify({ type: 'image_generation.partial_image', b64_json: b64, partial_image_index: i, output_format: 'png' }),
+  }))
+  frames.push({ event: 'image_generation.completed', data: JSON.stringify({ type: 'image_generation.completed', b64_json: b64, output_format: 'png' }) })
+  return { json, frames }
 }

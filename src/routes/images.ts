@@ -1,0 +1,171 @@
+/**
+ * Image generation under /v1/images: every image in the answer is labelled before it
+ * leaves: `b64_json` in place, `url` images fetched, labelled, kept in R2 and replaced by a
+ * signed gateway URL; streamed partial and final images event by event.
+ */
+import { Buffer } from 'node:buffer'
+import { Hono, type Context } from 'hono'
+import { GatewayError } from '../errors'
+import { signFileUrl } from '../files/signed-url'
+import { detectFormat, FormatError } from '../formats'
+import { concat } from '../formats/bytes'
+import { labelImage } from '../image/label-image'
+import { ImageTooLargeError, type MarkContext } from '../image/mark-image'
+import { markContext } from '../image/runtime'
+import { createLabel, type AigcLabel } from '../label/annex-e'
+import { MarkError } from '../label/image-mark'
+import { labelEventStream, StreamLabelError, type StreamLabeler } from '../stream/label-stream'
+import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
+import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
+import { isObject, parseJsonObject } from './json'
+import type { AppEnv } from './types'
+
+export const images = new Hono<AppEnv>()
+
+for (const path of ['/generations', '/edits', '/variations']) images.post(path, (c) => imageCall(c, path))
+
+/** Upstream image URLs: at most this many bytes, fetched within this time. */
+export const MAX_IMAGE_BYTES = 50 * 1024 * 1024
+const FETCH_TIMEOUT_MS = 30_000
+const URL_TTL_SECONDS = 3600
+
+async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
+  const resolved = c.get('tenant')
+  const { tenant } = resolved
+  const contentType = c.req.header('content-type') ?? ''
+  // JSON bodies are read for `user`; multipart uploads stream through untouched.
+  let body: BodyInit | null = c.req.raw.body
+  let request: Record<string, unknown> = {}
+  if (contentType.includes('json')) {
+    const raw = await c.req.text()
+    request = parseJsonObject(raw)
+    body = raw
+  }
+  const grant = await requestedGrant(c, request)
+  const upstream = await callUpstream(
+    new Request(upstreamUrl(resolved, 'openai', `/images${path}`), {
+      method: 'POST',
+      headers: outgoingHeaders(c.req.raw.headers, 'openai', resolved.upstreamKey),
+      body,
+    }),
+  )
+  const headers = incomingHeaders(upstream.headers)
+  if (!upstream.ok) return new Response(upstream.body, { status: upstream.status, headers })
+
+  const newLabel = () => createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
+  const type = upstream.headers.get('content-type') ?? ''
+
+  if (type.startsWith('text/event-stream') && upstream.body) {
+    const label = newLabel()
+    const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'image' }, headers)
+    setLabelHeaders(headers, [label], unmarked ? 'unmark-grant' : undefined)
+    const explicit = unmarked ? undefined : markContext(tenant.labels.image)
+    return new Response(labelEventStream(upstream.body, imageStreamLabeler(label, explicit)), { status: upstream.status, headers })
+  }
+  if (!type.includes('json')) {
+    await upstream.body?.cancel()
+    throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
+  }
+  const answer: unknown = await upstream.json().catch(() => undefined)
+  const items = isObject(answer) && Array.isArray(answer.data) ? (answer.data as Record<string, unknown>[]) : undefined
+  if (!items) throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered without a data array, so nothing could be labelled')
+  const labels = items.map(newLabel)
+  const unmarked = await deliverUnmarked(c, grant, { produceIds: labels.map((l) => l.ProduceID), contentKind: 'image' }, headers)
+  const explicit = unmarked ? undefined : markContext(tenant.labels.image)
+  const origin = new URL(c.req.url).origin
+  await Promise.all(items.map((item, i) => labelItem(c, item, labels[i]!, explicit, origin)))
+  setLabelHeaders(headers, labels, unmarked ? 'unmark-grant' : undefined)
+  headers.set('content-type', 'application/json')
+  return new Response(JSON.stringify(answer), { status: upstream.status, headers })
+}
+
+async function labelItem(c: Context<AppEnv>, item: Record<string, unknown>, label: AigcLabel, explicit: MarkContext | undefined, origin: string): Promise<void> {
+  if (typeof item.b64_json === 'string') {
+    const bytes = await labelUpstreamImage(Buffer.from(item.b64_json, 'base64'), label, explicit)
+    item.b64_json = Buffer.from(bytes).toString('base64')
+  } else if (typeof item.url === 'string') {
+    const bytes = await labelUpstreamImage(await fetchImage(item.url), label, explicit)
+    const format = detectFormat(bytes)!
+    const key = `${c.get('tenant').tenant.id}/${label.ProduceID}.${format.name === 'jpeg' ? 'jpg' : format.name}`
+    await c.env.FILES.put(key, bytes, { httpMetadata: { contentType: format.mime } })
+    const expires = Math.floor(Date.now() / 1000) + URL_TTL_SECONDS
+    item.url = await signFileUrl(origin, key, c.get('config').masterKey!, expires)
+  }
+  item.aigc = label
+}
+
+/** Upstream content the gateway cannot label is an upstream failure: nothing goes out. */
+async function labelUpstreamImage(bytes: Uint8Array, label: AigcLabel, explicit: MarkContext | undefined): Promise<Uint8Array> {
+  try {
+    return await labelImage(bytes, label, explicit)
+  } catch (error) {
+    if (error instanceof FormatError || error instanceof MarkError) {
+      throw new GatewayError(502, 'label_failed', `an upstream image could not be labelled, so none was delivered: ${error.message}`)
+    }
+    throw error
+  }
+}
+
+async function fetchImage(url: string): Promise<Uint8Array> {
+  let response: Response
+  try {
+    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+  } catch {
+    throw new GatewayError(502, 'upstream_unreachable', 'an upstream image URL could not be fetched')
+  }
+  if (!response.ok) throw new GatewayError(502, 'upstream_invalid_response', `an upstream image URL answered ${response.status}`)
+  if (!(response.headers.get('content-type') ?? 'image/').startsWith('image/')) {
+    await response.body?.cancel()
+    throw new GatewayError(502, 'upstream_invalid_response', 'an upstream image URL did not return an image')
+  }
+  return readCapped(response.body, MAX_IMAGE_BYTES, () => new GatewayError(502, 'upstream_invalid_response', 'an upstream image is larger than 50 MiB'))
+}
+
+/** Reads a body into one buffer, refusing to go past `max` bytes. */
+export async function readCapped(body: ReadableStream<Uint8Array> | null, max: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const parts: Uint8Array[] = []
+  let size = 0
+  if (body) {
+    for await (const part of body as unknown as AsyncIterable<Uint8Array>) {
+      size += part.length
+      if (size > max) throw tooLarge()
+      parts.push(part)
+    }
+  }
+  return concat(parts)
+}
+
+/** Streamed image events carry whole images (partial or final) in `b64_json`. */
+function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined): StreamLabeler {
+  let completed = false
+  return {
+    async onEvent(event) {
+      if (!event.data.includes('"b64_json"')) return undefined
+      const e = parseJsonObject(event.data) as Record<string, any>
+      if (typeof e.b64_json !== 'string') return undefined
+      try {
+        e.b64_json = Buffer.from(await labelImage(Buffer.from(e.b64_json, 'base64'), label, explicit)).toString('base64')
+      } catch (error) {
+        if (error instanceof FormatError || error instanceof MarkError) throw new StreamLabelError(`an image could not be labelled: ${error.message}`)
+        throw error
+      }
+      e.aigc = label
+      if (String(e.type).endsWith('.completed')) completed = true
+      return [{ event: event.event, data: JSON.stringify(e) }]
+    },
+    onEnd(failure) {
+      const reason = failure ?? (completed ? undefined : 'upstream closed the stream before it finished')
+      if (!reason) return []
+      const error = { type: 'error', error: { message: reason, type: 'upstream_error', code: 'upstream_stream_incomplete' } }
+      return [{ event: 'error', data: JSON.stringify(error) }]
+    },
+  }
+}
+
+/** Maps image errors of a client upload to HTTP answers. */
+export function uploadError(error: unknown): unknown {
+  if (error instanceof ImageTooLargeError) return new GatewayError(413, 'invalid_request', error.message)
+  if (error instanceof FormatError) return new GatewayError(422, 'invalid_request', error.message)
+  if (error instanceof MarkError) return new GatewayError(500, 'label_failed', error.message)
+  return error
+}
