@@ -156,8 +156,8 @@ describe('chat completions through the official SDK', () => {
     const error = await openai(t.key).chat.completions.create({ model: 'html', messages }).catch((e) => e)
     expect(error.status).toBe(502)
     expect(error.message).toMatch(/cannot label/)
-    const image = await openai(t.key).images.generate({ model: 'x', prompt: 'cat' }).catch((e) => e)
-    expect(image.status).toBe(501)
+    const speech = await openai(t.key).audio.speech.create({ model: 'x', input: '你好', voice: 'alloy' }).catch((e) => e)
+    expect(speech.status).toBe(501)
     expect(await upstreamRequests(t.host)).toHaveLength(1)
   })
 
