@@ -1,6 +1,12 @@
 import { gatewayLatency } from './gateway-latency'
+import { imageBench } from './images'
 import { sseThroughput } from './sse-throughput'
 
-console.log((await sseThroughput()).join('\n'))
-console.log()
-console.log((await gatewayLatency()).join('\n'))
+const only = process.argv[2]
+if (!only || only === 'text') {
+  console.log((await sseThroughput()).join('\n'))
+  console.log()
+  console.log((await gatewayLatency()).join('\n'))
+  console.log()
+}
+if (!only || only === 'images') console.log((await imageBench()).join('\n'))

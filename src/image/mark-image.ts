@@ -39,7 +39,7 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext): Promise<Ui
     const layout = stripLayout(bytes, header)
     if (layout) {
       checkSize(width, height, MAX_STRIP_PIXELS)
-      return markPngStrips(bytes, layout, place)
+      return await markPngStrips(bytes, layout, place)
     }
     checkSize(width, height, MAX_DECODED_PIXELS)
     const pixels = await ctx.codecs.decode('png', bytes)

@@ -1,11 +1,10 @@
 /**
  * The visible mark on a PNG, in strips: the image data is inflated and deflated as a
- * stream of rows, and only the rows under the mark (plus the one after them, whose filter
- * refers back) are unfiltered, blended and filtered again. Memory stays at a few rows plus
+ * stream of rows; rows down to the mark are unfiltered (a filter refers to the row above),
+ * and only the rows under the mark plus the one after them are filtered again. Memory stays at a few rows plus
  * the compressed output, so an 8192 × 8192 image fits in a Worker; every other chunk is
  * copied as it is.
  */
-import { Unzlib, Zlib } from 'fflate'
 import { concat, crc32, FormatError, putU32be, u32be, utf8 } from '../formats/bytes'
 import { pngChunks } from '../formats/png'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
@@ -35,10 +34,11 @@ export function stripLayout(bytes: Uint8Array, header: PngHeader): PixelLayout |
 const IDAT_SIZE = 256 * 1024
 
 /**
- * Re-encodes the PNG with the mark blended in. `placementFor` receives the size; the
+ * Re-encodes the PNG with the mark blended in. Inflate and deflate run in the platform's
+ * native zlib (DecompressionStream / CompressionStream), rows in between in JS; the
  * caller refuses layouts `stripLayout` does not accept before calling this.
  */
-export function markPngStrips(bytes: Uint8Array, layout: PixelLayout, place: (width: number, height: number) => Placement): Uint8Array {
+export async function markPngStrips(bytes: Uint8Array, layout: PixelLayout, place: (width: number, height: number) => Placement): Promise<Uint8Array> {
   const chunks = pngChunks(bytes)
   const { width, height } = pngHeader(bytes)
   const placement = place(width, height)
@@ -48,18 +48,21 @@ export function markPngStrips(bytes: Uint8Array, layout: PixelLayout, place: (wi
   const stride = width * bpp
   const rowBytes = stride + 1
 
-  const idat: Uint8Array[] = []
-  let pending: Uint8Array[] = []
-  let pendingBytes = 0
-  const deflate = new Zlib({ level: 6 }, (data, final) => {
-    pending.push(data)
-    pendingBytes += data.length
-    if (pendingBytes >= IDAT_SIZE || final) {
-      idat.push(pngChunk('IDAT', concat(pending)))
-      pending = []
-      pendingBytes = 0
-    }
-  })
+  const deflate = new CompressionStream('deflate')
+  const writer = deflate.writable.getWriter()
+  const compressed = idatChunks(deflate.readable)
+  compressed.catch(() => {}) // awaited below; this only keeps an early failure from going unhandled
+  let batch: Uint8Array[] = []
+  let batchBytes = 0
+  const emit = async (row: Uint8Array) => {
+    batch.push(row)
+    batchBytes += row.length
+    if (batchBytes < IDAT_SIZE) return
+    await writer.ready
+    void writer.write(concat(batch))
+    batch = []
+    batchBytes = 0
+  }
 
   // Unfiltering needs the original row above; filtering again needs the row as written.
   let prevRaw = new Uint8Array(stride) // zeros above the first row
@@ -70,62 +73,65 @@ export function markPngStrips(bytes: Uint8Array, layout: PixelLayout, place: (wi
   let filled = 0
   let y = 0
 
-  const takeRow = (filtered: Uint8Array) => {
+  const takeRow = (filtered: Uint8Array): Uint8Array => {
     if (y >= height) throw new FormatError('PNG image data is longer than its header says')
     const type = filtered[0]!
     if (type > 4) throw new FormatError('corrupt PNG filter type')
-    if (y > bandEnd) {
-      deflate.push(filtered.slice()) // neither this row nor the one above it changed
-    } else {
+    let row = filtered
+    if (y <= bandEnd) {
       unfilter(type, filtered.subarray(1), raw, prevRaw, bpp)
       out.set(raw)
-      if (y < bandStart) {
-        deflate.push(filtered.slice())
-      } else {
+      if (y >= bandStart) {
+        // Rows under the mark, and the one below whose filter refers to the last of them.
         if (y < bandEnd) blendRow(out, layout, y, placement, width)
-        const row = new Uint8Array(rowBytes)
+        row = new Uint8Array(rowBytes)
         row[0] = type
         filter(type, out, prevOut, bpp, row.subarray(1))
-        deflate.push(row)
       }
       ;[prevRaw, raw] = [raw, prevRaw]
       ;[prevOut, out] = [out, prevOut]
     }
     y++
+    return row === partial ? row.slice() : row
   }
 
-  const inflate = new Unzlib((data) => {
-    let at = 0
-    while (at < data.length) {
-      if (filled === 0 && data.length - at >= rowBytes) {
-        takeRow(data.subarray(at, at + rowBytes))
-        at += rowBytes
-        continue
-      }
-      const n = Math.min(rowBytes - filled, data.length - at)
-      partial.set(data.subarray(at, at + n), filled)
-      filled += n
-      at += n
-      if (filled === rowBytes) {
-        takeRow(partial)
-        filled = 0
-      }
-    }
-  })
-
-  const idats = chunks.filter((c) => c.type === 'IDAT')
   try {
-    for (const c of idats) {
-      for (let i = 0; i < c.data.length; i += 64 * 1024) inflate.push(c.data.subarray(i, i + 64 * 1024))
+    const inflated = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (const c of chunks) if (c.type === 'IDAT') controller.enqueue(c.data)
+        controller.close()
+      },
+    }).pipeThrough(new DecompressionStream('deflate'))
+    for await (const data of inflated as unknown as AsyncIterable<Uint8Array>) {
+      let at = 0
+      while (at < data.length) {
+        if (filled === 0 && data.length - at >= rowBytes) {
+          await emit(takeRow(data.subarray(at, at + rowBytes)))
+          at += rowBytes
+          continue
+        }
+        const n = Math.min(rowBytes - filled, data.length - at)
+        partial.set(data.subarray(at, at + n), filled)
+        filled += n
+        at += n
+        if (filled === rowBytes) {
+          await emit(takeRow(partial))
+          filled = 0
+        }
+      }
     }
-    inflate.push(new Uint8Array(0), true)
   } catch (error) {
+    await writer.abort(error).catch(() => {})
     if (error instanceof FormatError) throw error
     throw new FormatError('corrupt PNG image data')
   }
-  if (y !== height || filled !== 0) throw new FormatError('PNG image data ends early')
-  deflate.push(new Uint8Array(0), true)
-
+  if (y !== height || filled !== 0) {
+    await writer.abort().catch(() => {})
+    throw new FormatError('PNG image data ends early')
+  }
+  if (batch.length) await writer.write(concat(batch))
+  await writer.close()
+  const idat = await compressed
   const parts: Uint8Array[] = [bytes.subarray(0, 8)]
   let placed = false
   for (const c of chunks) {
@@ -137,6 +143,24 @@ export function markPngStrips(bytes: Uint8Array, layout: PixelLayout, place: (wi
     }
   }
   return concat(parts)
+}
+
+/** The compressed stream as IDAT chunks of about IDAT_SIZE bytes, never as one buffer. */
+async function idatChunks(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]> {
+  const chunks: Uint8Array[] = []
+  let pending: Uint8Array[] = []
+  let size = 0
+  for await (const part of stream as unknown as AsyncIterable<Uint8Array>) {
+    pending.push(part)
+    size += part.length
+    if (size >= IDAT_SIZE) {
+      chunks.push(pngChunk('IDAT', concat(pending)))
+      pending = []
+      size = 0
+    }
+  }
+  if (pending.length) chunks.push(pngChunk('IDAT', concat(pending)))
+  return chunks
 }
 
 function pngChunk(type: string, data: Uint8Array): Uint8Array {
