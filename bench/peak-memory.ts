@@ -10,14 +10,20 @@ import { codecs, FONT } from '../test/interop/codecs'
 
 const label = createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'peak' })
 const ctx = { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs }
-const bytes = new Uint8Array(readFileSync(process.argv[2]!))
-const tiny = process.argv[2]!.endsWith('.png') ? 'test/fixtures/images/mark.png' : 'test/fixtures/images/mark.jpg'
-await labelImage(new Uint8Array(readFileSync(tiny)), label, ctx)
+const [path, mode] = process.argv.slice(2) as [string, 'mark' | 'label']
+const explicit = mode === 'mark' ? ctx : undefined
+const bytes = new Uint8Array(readFileSync(path))
+const tiny = path.endsWith('.png') ? 'test/fixtures/images/mark.png' : 'test/fixtures/images/mark.jpg'
+await labelImage(new Uint8Array(readFileSync(tiny)), label, explicit)
 
 const before = process.resourceUsage().maxRSS / 1024
 const t = performance.now()
-const out = await labelImage(bytes, label, ctx)
+const out = await labelImage(bytes, label, explicit).catch((e: Error) => {
+  console.log(`${(bytes.length / 2 ** 20).toFixed(1)} MB file: refused: ${e.message}`)
+  process.exit(0)
+})
 const ms = performance.now() - t
 const added = process.resourceUsage().maxRSS / 1024 - before
-const verdict = added + bytes.length / 2 ** 20 < 100 ? 'fits' : 'does not fit'
-console.log(`peak +${added.toFixed(0)} MB over the warmed-up process (file ${(bytes.length / 2 ** 20).toFixed(1)} MB in, ${(out.length / 2 ** 20).toFixed(1)} MB out, ${ms.toFixed(0)} ms): ${verdict} in 128 MB with room for the isolate`)
+// The input is already resident before the clock starts; a Worker holds it too.
+const total = added + bytes.length / 2 ** 20
+console.log(`${(bytes.length / 2 ** 20).toFixed(1)} MB file: +${added.toFixed(0)} MB peak while working (${total.toFixed(0)} MB with the input) in ${ms.toFixed(0)} ms`)

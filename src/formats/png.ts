@@ -86,6 +86,40 @@ function xmpChunk(packet: string): Uint8Array {
   return chunk('iTXt', concat([utf8.encode(XMP_KEYWORD), new Uint8Array([0, 0, 0, 0, 0]), utf8.encode(packet)]))
 }
 
+/**
+ * The labelled file as a list of parts: the chunks as they are (or as `idat` maps image
+ * data chunks), old label chunks dropped, the new XMP chunk before the image data. The
+ * visible-mark pipeline passes its re-encoded image data through `idat`, so marking and
+ * labelling share one assembly and one copy.
+ */
+export function pngParts(bytes: Uint8Array, json: string, idat: (chunk: PngChunk, first: boolean) => Uint8Array[]): Uint8Array[] {
+  const chunks = pngChunks(bytes)
+  let packet: string | undefined
+  const kept: PngChunk[] = []
+  for (const c of chunks) {
+    const text = readText(c)
+    if (text?.keyword === XMP_KEYWORD) packet ??= text.text
+    else if (text?.keyword !== 'AIGC') kept.push(c)
+  }
+  const xmp = xmpChunk(packet === undefined ? createXmpPacket(json) : setXmpLabel(packet, json))
+  const parts: Uint8Array[] = [bytes.subarray(0, SIGNATURE.length)]
+  let placed = false
+  let firstData = true
+  for (const c of kept) {
+    if (!placed && (c.type === 'IDAT' || c.type === 'IEND')) {
+      parts.push(xmp)
+      placed = true
+    }
+    if (c.type === 'IDAT') {
+      parts.push(...idat(c, firstData))
+      firstData = false
+    } else {
+      parts.push(bytes.subarray(c.start, c.end))
+    }
+  }
+  return parts
+}
+
 export const png: CarrierFormat = {
   name: 'png',
   mime: 'image/png',
@@ -105,24 +139,6 @@ export const png: CarrierFormat = {
   },
 
   write(bytes, json) {
-    const chunks = pngChunks(bytes)
-    let packet: string | undefined
-    const kept: PngChunk[] = []
-    for (const c of chunks) {
-      const text = readText(c)
-      if (text?.keyword === XMP_KEYWORD) packet ??= text.text
-      else if (text?.keyword !== 'AIGC') kept.push(c)
-    }
-    const xmp = xmpChunk(packet === undefined ? createXmpPacket(json) : setXmpLabel(packet, json))
-    const parts: Uint8Array[] = [bytes.subarray(0, SIGNATURE.length)]
-    let placed = false
-    for (const c of kept) {
-      if (!placed && (c.type === 'IDAT' || c.type === 'IEND')) {
-        parts.push(xmp)
-        placed = true
-      }
-      parts.push(bytes.subarray(c.start, c.end))
-    }
-    return concat(parts)
+    return concat(pngParts(bytes, json, (c) => [bytes.subarray(c.start, c.end)]))
   },
 }

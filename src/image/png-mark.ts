@@ -6,7 +6,7 @@
  * copied as it is.
  */
 import { concat, crc32, FormatError, putU32be, u32be, utf8 } from '../formats/bytes'
-import { pngChunks } from '../formats/png'
+import { pngChunks, pngParts } from '../formats/png'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
 
 export interface PngHeader {
@@ -34,11 +34,17 @@ export function stripLayout(bytes: Uint8Array, header: PngHeader): PixelLayout |
 const IDAT_SIZE = 256 * 1024
 
 /**
- * Re-encodes the PNG with the mark blended in. Inflate and deflate run in the platform's
- * native zlib (DecompressionStream / CompressionStream), rows in between in JS; the
- * caller refuses layouts `stripLayout` does not accept before calling this.
+ * Re-encodes the PNG with the mark blended in and the implicit label `labelJson` written.
+ * Inflate and deflate run in the platform's native zlib (DecompressionStream /
+ * CompressionStream), rows in between in JS; the caller refuses layouts `stripLayout`
+ * does not accept before calling this.
  */
-export async function markPngStrips(bytes: Uint8Array, layout: PixelLayout, place: (width: number, height: number) => Placement): Promise<Uint8Array> {
+export async function markPngStrips(
+  bytes: Uint8Array,
+  layout: PixelLayout,
+  place: (width: number, height: number) => Placement,
+  labelJson: string,
+): Promise<Uint8Array> {
   const chunks = pngChunks(bytes)
   const { width, height } = pngHeader(bytes)
   const placement = place(width, height)
@@ -132,17 +138,7 @@ export async function markPngStrips(bytes: Uint8Array, layout: PixelLayout, plac
   if (batch.length) await writer.write(concat(batch))
   await writer.close()
   const idat = await compressed
-  const parts: Uint8Array[] = [bytes.subarray(0, 8)]
-  let placed = false
-  for (const c of chunks) {
-    if (c.type === 'IDAT') {
-      if (!placed) parts.push(...idat)
-      placed = true
-    } else {
-      parts.push(bytes.subarray(c.start, c.end))
-    }
-  }
-  return concat(parts)
+  return concat(pngParts(bytes, labelJson, (_, first) => (first ? idat : [])))
 }
 
 /** The compressed stream as IDAT chunks of about IDAT_SIZE bytes, never as one buffer. */

@@ -22,7 +22,8 @@ function image(width: number, height: number, fill: string, format: Format = 'pn
   return new Uint8Array(readFileSync(out))
 }
 
-const mark = (bytes: Uint8Array, spec: Partial<ImageMarkSpec> = {}) => markImage(bytes, { spec: { ...DEFAULT_IMAGE_MARK, ...spec }, font: FONT, codecs })
+const mark = (bytes: Uint8Array, spec: Partial<ImageMarkSpec> = {}) =>
+  markImage(bytes, { spec: { ...DEFAULT_IMAGE_MARK, ...spec }, font: FONT, codecs }, '{"Label":"1"}')
 
 interface Box {
   left: number
