@@ -5,7 +5,7 @@
  * development proxy in front that adds far more than the gateway itself).
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -36,26 +36,31 @@ function startUpstream(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
 
-async function startGateway(): Promise<Miniflare> {
+async function startGateway(): Promise<{ mf: Miniflare; out: string }> {
   const out = mkdtempSync(join(tmpdir(), 'aigc-bench-'))
-  try {
-    const built = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { encoding: 'utf8' })
-    if (built.status !== 0) throw new Error(built.stderr)
-    const mf = new Miniflare({
-      modules: true,
-      script: readFileSync(join(out, 'index.js'), 'utf8'),
-      compatibilityDate: '2026-04-20',
-      d1Databases: { DB: 'bench' },
-      bindings: { GATEWAY_ENV: 'development' },
-    })
-    await mf.ready
-    const db = await mf.getD1Database('DB')
-    const schema = readFileSync('migrations/0001_tenants.sql', 'utf8').replace(/--.*$/gm, '')
+  const built = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { encoding: 'utf8' })
+  if (built.status !== 0) throw new Error(built.stderr)
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: join(out, 'index.js'),
+    modulesRoot: out,
+    modulesRules: [
+      { type: 'CompiledWasm', include: ['**/*.wasm'] },
+      { type: 'Data', include: ['**/*.woff'] },
+    ],
+    compatibilityDate: '2026-04-20',
+    compatibilityFlags: ['nodejs_compat'],
+    d1Databases: { DB: 'bench' },
+    r2Buckets: ['FILES'],
+    bindings: { GATEWAY_ENV: 'development' },
+  })
+  await mf.ready
+  const db = await mf.getD1Database('DB')
+  for (const file of readdirSync('migrations').sort()) {
+    const schema = readFileSync(join('migrations', file), 'utf8').replace(/--.*$/gm, '')
     for (const statement of schema.split(';').map((s) => s.trim()).filter(Boolean)) await db.prepare(statement).run()
-    return mf
-  } finally {
-    rmSync(out, { recursive: true, force: true })
   }
+  return { mf, out }
 }
 
 interface Timing {
@@ -79,7 +84,7 @@ async function timeStream(url: string, key: string, body: object): Promise<Timin
 export async function gatewayLatency(): Promise<string[]> {
   const upstream = await startUpstream()
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`
-  const mf = await startGateway()
+  const { mf, out } = await startGateway()
   try {
     const base = (await mf.ready).origin
     const admin = { authorization: 'Bearer dev-admin-token', 'content-type': 'application/json' }
@@ -112,5 +117,6 @@ export async function gatewayLatency(): Promise<string[]> {
   } finally {
     await mf.dispose()
     upstream.close()
+    rmSync(out, { recursive: true, force: true })
   }
 }

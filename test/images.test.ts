@@ -1,3 +1,4 @@
+import { zlibSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { readLabels } from '../src/formats'
 import { pngChunks } from '../src/formats/png'
@@ -74,6 +75,7 @@ describe('POST /v1/aigc/label', () => {
       [fixture('anim.gif'), '', undefined, 422, /GIF/],
       [fixture('mark.png'), '?mark=visible', undefined, 400, /unknown mark/],
       [hugePng(100_000, 100_000), '', undefined, 413, /larger than/],
+      [bombPng(), '', undefined, 422, /longer than its header says/],
     ]
     for (const [body, query, type, status, message] of cases) {
       const res = await label(t, body, query, type)
@@ -157,6 +159,40 @@ describe('/v1/images through the official SDK', () => {
     expect(log).toContain('"contentKind":"image"')
   })
 })
+
+/**
+ * A decompression bomb: a 64×64 header over 4 MB of zeros squeezed into a few kilobytes.
+ * The strip decoder stops at the first row past the header's height.
+ */
+function bombPng(): Uint8Array {
+  const data = zlibSync(new Uint8Array(4 * 1024 * 1024), { level: 9 })
+  const chunk = (type: string, body: Uint8Array) => {
+    const out = new Uint8Array(12 + body.length)
+    const view = new DataView(out.buffer)
+    view.setUint32(0, body.length)
+    out.set(new TextEncoder().encode(type), 4)
+    out.set(body, 8)
+    let c = 0xffffffff
+    for (const b of out.subarray(4, 8 + body.length)) {
+      c ^= b
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    }
+    view.setUint32(8 + body.length, (c ^ 0xffffffff) >>> 0)
+    return out
+  }
+  const ihdr = new Uint8Array(13)
+  new DataView(ihdr.buffer).setUint32(0, 64)
+  new DataView(ihdr.buffer).setUint32(4, 64)
+  ihdr.set([8, 2, 0, 0, 0], 8)
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', data), chunk('IEND', new Uint8Array())]
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let at = 0
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
 
 /** A PNG whose header claims a huge size over a tiny image stream. */
 function hugePng(width: number, height: number): Uint8Array {
