@@ -27,26 +27,29 @@ export function randomToken(length = 32): string {
   return out
 }
 
-const keys = new Map<string, Promise<CryptoKey>>()
+const derived = new Map<string, Promise<CryptoKey>>()
 
-function secretKey(masterKey: string): Promise<CryptoKey> {
-  let key = keys.get(masterKey)
+/** A key derived from MASTER_KEY with HKDF-SHA-256, one per purpose (`info`), cached. */
+export function deriveKey(
+  masterKey: string,
+  info: string,
+  algorithm: { name: string; length?: number; hash?: string },
+  usages: string[],
+): Promise<CryptoKey> {
+  const id = `${info}\n${masterKey}`
+  let key = derived.get(id)
   if (!key) {
     key = crypto.subtle
       .importKey('raw', encoder.encode(masterKey), 'HKDF', false, ['deriveKey'])
       .then((base) =>
-        crypto.subtle.deriveKey(
-          { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode('aigc-label-gateway/secrets/v1') },
-          base,
-          { name: 'AES-GCM', length: 256 },
-          false,
-          ['encrypt', 'decrypt'],
-        ),
+        crypto.subtle.deriveKey({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode(info) }, base, algorithm, false, usages),
       )
-    keys.set(masterKey, key)
+    derived.set(id, key)
   }
   return key
 }
+
+const secretKey = (masterKey: string) => deriveKey(masterKey, 'aigc-label-gateway/secrets/v1', { name: 'AES-GCM', length: 256 }, ['encrypt', 'decrypt'])
 
 /** `v1.<iv>.<ciphertext>` in base64; `context` (e.g. the tenant id) is bound as AAD. */
 export async function encryptSecret(masterKey: string, plaintext: string, context: string): Promise<string> {

@@ -2,27 +2,11 @@
  * Signed, expiring download URLs for labelled files kept in R2: HMAC-SHA-256 over the key
  * and expiry, with a key derived from MASTER_KEY, so a URL cannot be forged or extended.
  */
-const encoder = new TextEncoder()
-const keys = new Map<string, Promise<CryptoKey>>()
+import { deriveKey } from '../crypto'
 
-function signingKey(masterKey: string): Promise<CryptoKey> {
-  let key = keys.get(masterKey)
-  if (!key) {
-    key = crypto.subtle
-      .importKey('raw', encoder.encode(masterKey), 'HKDF', false, ['deriveKey'])
-      .then((base) =>
-        crypto.subtle.deriveKey(
-          { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: encoder.encode('aigc-label-gateway/file-urls/v1') },
-          base,
-          { name: 'HMAC', hash: 'SHA-256' },
-          false,
-          ['sign', 'verify'],
-        ),
-      )
-    keys.set(masterKey, key)
-  }
-  return key
-}
+const encoder = new TextEncoder()
+const signingKey = (masterKey: string) =>
+  deriveKey(masterKey, 'aigc-label-gateway/file-urls/v1', { name: 'HMAC', hash: 'SHA-256' }, ['sign', 'verify'])
 
 const message = (objectKey: string, expires: number) => encoder.encode(`${objectKey}\n${expires}`)
 

@@ -72,7 +72,7 @@ function readText({ type, data }: PngChunk): TextChunk | undefined {
 
 const inflate = (data: Uint8Array) => inflateCapped(data, MAX_TEXT_BYTES, 'PNG text chunk')
 
-function chunk(type: string, data: Uint8Array): Uint8Array {
+export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length)
   putU32be(out, 0, data.length)
   out.set(utf8.encode(type), 4)
@@ -83,7 +83,7 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
 
 /** An uncompressed iTXt XMP chunk with empty language and translated keyword. */
 function xmpChunk(packet: string): Uint8Array {
-  return chunk('iTXt', concat([utf8.encode(XMP_KEYWORD), new Uint8Array([0, 0, 0, 0, 0]), utf8.encode(packet)]))
+  return pngChunk('iTXt', concat([utf8.encode(XMP_KEYWORD), new Uint8Array([0, 0, 0, 0, 0]), utf8.encode(packet)]))
 }
 
 /**

@@ -5,8 +5,8 @@
  * the compressed output, so an 8192 × 8192 image fits in a Worker; every other chunk is
  * copied as it is.
  */
-import { concat, crc32, FormatError, putU32be, u32be, utf8 } from '../formats/bytes'
-import { pngChunks, pngParts } from '../formats/png'
+import { concat, FormatError, u32be } from '../formats/bytes'
+import { pngChunk, pngChunks, pngParts } from '../formats/png'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
 
 export interface PngHeader {
@@ -157,15 +157,6 @@ async function idatChunks(stream: ReadableStream<Uint8Array>): Promise<Uint8Arra
   }
   if (pending.length) chunks.push(pngChunk('IDAT', concat(pending)))
   return chunks
-}
-
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + data.length)
-  putU32be(out, 0, data.length)
-  out.set(utf8.encode(type), 4)
-  out.set(data, 8)
-  putU32be(out, 8 + data.length, crc32(out.subarray(4, 8), data))
-  return out
 }
 
 /** PNG §9.2 filters: 0 none, 1 sub, 2 up, 3 average, 4 Paeth. */
