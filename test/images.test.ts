@@ -82,6 +82,7 @@ describe('POST /v1/aigc/label', () => {
       expect(res.status, String(message)).toBe(status)
       expect(((await res.json()) as any).error.message).toMatch(message)
     }
+    expect((await gateway('/v1/aigc/nothing', { headers: { authorization: `Bearer ${t.key}` } })).status).toBe(404)
     // GIF with the implicit label only is fine.
     expect((await label(t, fixture('anim.gif'), '?mark=implicit')).status).toBe(200)
   })

@@ -46,3 +46,8 @@ aigc.post('/label', async (c) => {
   setLabelHeaders(headers, [label], explicit ? undefined : 'not-requested')
   return new Response(out, { headers })
 })
+
+// The gateway's own namespace: nothing here is forwarded to the model API.
+aigc.all('*', (c) => {
+  throw new GatewayError(404, 'not_found', `no route for ${c.req.method} ${c.req.path}`)
+})

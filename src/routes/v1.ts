@@ -1,7 +1,7 @@
 /**
- * The model API surface under /v1: text routes are labelled, generation routes the
- * gateway cannot label yet are refused, everything else passes through to the tenant's
- * upstream.
+ * The model API surface under /v1: text and image routes are labelled, generation routes
+ * the gateway cannot label yet are refused, everything else passes through to the
+ * tenant's upstream.
  */
 import { Hono, type Context } from 'hono'
 import { createLabel } from '../label/annex-e'
@@ -33,11 +33,10 @@ v1.post('/completions', (c) => labelled(c, completions))
 v1.post('/responses', (c) => labelled(c, responses))
 v1.post('/messages', (c) => labelled(c, anthropicMessages))
 v1.route('/aigc', aigc)
+v1.route('/images', images)
 
 // Generated media must leave labelled; until the gateway labels these, it refuses them
 // rather than pass unlabelled content through.
-v1.route('/images', images)
-
 for (const path of ['/audio/speech', '/videos', '/videos/*']) {
   v1.all(path, (c) => {
     throw new GatewayError(501, 'label_failed', `${c.req.path} returns generated media this gateway does not label yet, so it is refused`)
