@@ -74,7 +74,7 @@ describe('POST /v1/aigc/label', () => {
       [fixture('mark.png').slice(0, 200), '', undefined, 422, /truncated|ends early|IEND/],
       [fixture('anim.gif'), '', undefined, 422, /GIF/],
       [fixture('mark.png'), '?mark=visible', undefined, 400, /unknown mark/],
-      [hugePng(100_000, 100_000), '', undefined, 413, /larger than/],
+      [hugePng(100_000, 100_000), '', undefined, 413, /more than the 8192² pixels/],
       [bombPng(), '', undefined, 422, /longer than its header says/],
     ]
     for (const [body, query, type, status, message] of cases) {

@@ -22,9 +22,11 @@ export interface MarkContext {
 
 /** Largest image marked in strips (PNG) and through whole-image pixel buffers (the rest). */
 export const MAX_STRIP_PIXELS = 8192 * 8192
-// Whole-image decoding holds the RGBA buffer in JS and in each codec's wasm heap: 2048²
-// measured at about 130 MB peak in Node, so larger JPEG/WebP are refused, not risked.
-export const MAX_DECODED_PIXELS = 2048 * 2048
+// Whole-image decoding holds the RGBA buffer in JS and in each codec's wasm heap, whose
+// memory never shrinks: measured peaks (npm run bench) were +38 MB at 1024², +81 MB at
+// 1536² and +130 MB at 2048², so beyond 1536² (covers 1024×1536, 1792×1024) the gateway
+// refuses rather than risk the 128 MB isolate.
+export const MAX_DECODED_PIXELS = 1536 * 1536
 
 export class ImageTooLargeError extends FormatError {}
 
@@ -71,7 +73,7 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
 
 function checkSize(width: number, height: number, max: number): void {
   if (width * height > max) {
-    throw new ImageTooLargeError(`${width}×${height} is larger than the ${Math.floor(Math.sqrt(max))}² pixels the gateway marks in this format`)
+    throw new ImageTooLargeError(`${width}×${height} is more than the ${Math.floor(Math.sqrt(max))}² pixels the gateway marks in this format`)
   }
 }
 
