@@ -42,10 +42,6 @@ export function latin1(b: Uint8Array, start = 0, end = b.length): string {
   return s
 }
 
-export function fromLatin1(s: string): Uint8Array {
-  return Uint8Array.from(s, (c) => c.charCodeAt(0))
-}
-
 export const utf8 = new TextEncoder()
 const decoder = new TextDecoder()
 export const fromUtf8 = (b: Uint8Array) => decoder.decode(b)

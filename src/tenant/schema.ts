@@ -103,8 +103,6 @@ export const tenantPatchSchema = z
   .partial()
   .strict()
 
-export type TenantCreate = z.infer<typeof tenantCreateSchema>
-export type TenantPatch = z.infer<typeof tenantPatchSchema>
 export type Labels = z.infer<typeof labels>
 export type UnmarkPolicy = z.infer<typeof unmarkPolicy>
 
