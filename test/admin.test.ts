@@ -1,6 +1,7 @@
 import { createExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
+import { readLabels } from '../src/formats'
 import worker from '../src/index'
 import { admin, createTenant, GATEWAY, openai, PROVIDER, upstreamRequests } from './helpers'
 
@@ -164,6 +165,13 @@ describe('development defaults', () => {
     expect(streamed.trim().endsWith('data: [DONE]')).toBe(true)
     const adminRes = await withEnv(dev, '/admin/tenants/demo', { headers: { authorization: 'Bearer dev-admin-token' } })
     expect(adminRes.status).toBe(200)
+    const image = await withEnv(dev, '/v1/images/generations', {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk-demo-local', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'demo', prompt: '猫' }),
+    })
+    const png = Uint8Array.from(atob(((await image.json()) as any).data[0].b64_json), (c) => c.charCodeAt(0))
+    expect(readLabels(png)).toMatchObject([{ label: { ContentProducer: '001191110108MA01DEMO0X00000' } }])
   })
 
   it('has no demo tenant and no dev admin token in a deployed environment', async () => {
