@@ -22,10 +22,10 @@ export interface MarkContext {
 
 /** Largest image marked in strips (PNG) and through whole-image pixel buffers (the rest). */
 export const MAX_STRIP_PIXELS = 8192 * 8192
-// Whole-image decoding holds the RGBA buffer in JS and in each codec's wasm heap, whose
-// memory never shrinks: measured peaks (npm run bench) were +38 MB at 1024², +81 MB at
-// 1536² and +130 MB at 2048², so beyond 1536² (covers 1024×1536, 1792×1024) the gateway
-// refuses rather than risk the 128 MB isolate.
+// Whole-image decoding holds the RGBA buffer in JS and in a codec's wasm heap: measured
+// peaks (bench/peak-memory.ts, JPEG) were +67 MB at 1536², +119 MB at 2048² and +256 MB at
+// 3000², so beyond 1536² (which covers 1024×1536 and 1792×1024) the gateway refuses rather
+// than risk the 128 MB isolate.
 export const MAX_DECODED_PIXELS = 1536 * 1536
 
 export class ImageTooLargeError extends FormatError {}
