@@ -38,43 +38,42 @@ const toBuffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + 
 const asImageData = (p: Pixels) => p as never
 
 /**
- * Each call gets a fresh instance of its codec: a wasm heap grows to the largest image it
- * has held and never shrinks, so a dropped instance is the only way to give that memory
- * back before the next step (decode, then encode) needs its own.
+ * Codec instances are made once per isolate: re-instantiating per call would hand a grown
+ * wasm heap back sooner, but costs ~130 ms a 1024² JPEG; the pixel limit in mark-image.ts
+ * bounds how far a heap grows instead.
  */
 export function jsquashCodecs(modules: CodecModules): RasterCodecs {
-  const png = () => Promise.all([initPngDecode(modules.pngCodec), initPngEncode(modules.pngCodec)])
+  let ready: Promise<unknown> | undefined
+  const init = () =>
+    (ready ??= Promise.all([
+      initPngDecode(modules.pngCodec),
+      initPngEncode(modules.pngCodec),
+      initJpegDecode(modules.jpegDecoder),
+      initJpegEncode(modules.jpegEncoder),
+      initWebpDecode(modules.webpDecoder),
+      initWebpEncode(modules.webpEncoder),
+    ]))
   return {
     async decode(format, bytes) {
-      const image =
-        format === 'png'
-          ? await png().then(() => decodePngWasm(toBuffer(bytes)))
-          : format === 'jpeg'
-            ? await initJpegDecode(modules.jpegDecoder).then(() => decodeJpegWasm(toBuffer(bytes)))
-            : await initWebpDecode(modules.webpDecoder).then(() => decodeWebpWasm(toBuffer(bytes)))
-      // Drop the decoder instance (and its heap) now that the pixels are in JS.
-      if (format === 'jpeg') await initJpegDecode(modules.jpegDecoder)
-      if (format === 'webp') await initWebpDecode(modules.webpDecoder)
+      await init()
+      const decoder = format === 'png' ? decodePngWasm : format === 'jpeg' ? decodeJpegWasm : decodeWebpWasm
+      const image = await decoder(toBuffer(bytes))
       return { width: image.width, height: image.height, data: image.data }
     },
     async encodePng(pixels) {
-      await png()
+      await init()
       return new Uint8Array(await encodePngWasm(asImageData(pixels)))
     },
     async encodeJpeg(pixels, quality) {
-      await initJpegEncode(modules.jpegEncoder)
+      await init()
       // Standard (Annex K) tables, sequential: quality then means what the source's did.
       // Huffman optimisation would keep every coefficient of the image in memory at once.
       const options = { quality, quant_table: 0, progressive: false, optimize_coding: false, trellis_loops: 1 }
-      const out = new Uint8Array(await encodeJpegWasm(asImageData(pixels), options))
-      await initJpegEncode(modules.jpegEncoder)
-      return out
+      return new Uint8Array(await encodeJpegWasm(asImageData(pixels), options))
     },
     async encodeWebp(pixels, { lossless, quality }) {
-      await initWebpEncode(modules.webpEncoder)
-      const out = new Uint8Array(await encodeWebpWasm(asImageData(pixels), { lossless: lossless ? 1 : 0, quality, exact: 1 }))
-      await initWebpEncode(modules.webpEncoder)
-      return out
+      await init()
+      return new Uint8Array(await encodeWebpWasm(asImageData(pixels), { lossless: lossless ? 1 : 0, quality, exact: 1 }))
     },
   }
 }

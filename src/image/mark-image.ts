@@ -23,8 +23,8 @@ export interface MarkContext {
 /** Largest image marked in strips (PNG) and through whole-image pixel buffers (the rest). */
 export const MAX_STRIP_PIXELS = 8192 * 8192
 // Whole-image decoding holds the RGBA buffer in JS and in a codec's wasm heap: measured
-// peaks (bench/peak-memory.ts, JPEG) were +67 MB at 1536², +119 MB at 2048² and +256 MB at
-// 3000², so beyond 1536² (which covers 1024×1536 and 1792×1024) the gateway refuses rather
+// peaks (bench/peak-memory.ts, JPEG) were about +70 MB at 1536², +120–130 MB at 2048² and
+// +256 MB at 3000², so beyond 1536² (which covers 1024×1536 and 1792×1024) the gateway refuses rather
 // than risk the 128 MB isolate.
 export const MAX_DECODED_PIXELS = 1536 * 1536
 
