@@ -92,8 +92,12 @@ function xmpChunk(packet: string): Uint8Array {
  * visible-mark pipeline passes its re-encoded image data through `idat`, so marking and
  * labelling share one assembly and one copy.
  */
-export function pngParts(bytes: Uint8Array, json: string, idat: (chunk: PngChunk, first: boolean) => Uint8Array[]): Uint8Array[] {
-  const chunks = pngChunks(bytes)
+export function pngParts(
+  bytes: Uint8Array,
+  json: string,
+  idat: (chunk: PngChunk, first: boolean) => Uint8Array[],
+  chunks = pngChunks(bytes),
+): Uint8Array[] {
   let packet: string | undefined
   const kept: PngChunk[] = []
   for (const c of chunks) {

@@ -40,12 +40,12 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
   const place = (w: number, h: number) => placeMark(ctx.font, ctx.spec, w, h)
 
   if (format.name === 'png') {
-    if (pngChunks(bytes).some((c) => c.type === 'acTL')) throw new FormatError('animated PNG: the gateway cannot mark every frame, so it refuses it')
-    const header = pngHeader(bytes)
-    const layout = stripLayout(bytes, header)
+    const chunks = pngChunks(bytes)
+    if (chunks.some((c) => c.type === 'acTL')) throw new FormatError('animated PNG: the gateway cannot mark every frame, so it refuses it')
+    const layout = stripLayout(pngHeader(chunks))
     if (layout) {
       checkSize(width, height, MAX_STRIP_PIXELS)
-      return await markPngStrips(bytes, layout, place, labelJson)
+      return await markPngStrips(bytes, chunks, layout, place, labelJson)
     }
     checkSize(width, height, MAX_DECODED_PIXELS)
     const pixels = await ctx.codecs.decode('png', bytes)
@@ -80,7 +80,7 @@ function checkSize(width: number, height: number, max: number): void {
 /** Width and height from the file header, before anything is decoded. */
 export function imageSize(bytes: Uint8Array, format: string): { width: number; height: number } {
   if (format === 'png') {
-    const { width, height } = pngHeader(bytes)
+    const { width, height } = pngHeader(pngChunks(bytes))
     return { width, height }
   }
   if (format === 'jpeg') {

@@ -6,7 +6,7 @@
  * copied as it is.
  */
 import { concat, FormatError, u32be } from '../formats/bytes'
-import { pngChunk, pngChunks, pngParts } from '../formats/png'
+import { pngChunk, pngParts, type PngChunk } from '../formats/png'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
 
 export interface PngHeader {
@@ -17,15 +17,16 @@ export interface PngHeader {
   interlace: number
 }
 
-export function pngHeader(bytes: Uint8Array): PngHeader {
-  const ihdr = pngChunks(bytes)[0]!.data
+/** The IHDR fields, from the chunk list (pngChunks checks that IHDR comes first). */
+export function pngHeader(chunks: PngChunk[]): PngHeader {
+  const ihdr = chunks[0]!.data
   return { width: u32be(ihdr, 0), height: u32be(ihdr, 4), bitDepth: ihdr[8]!, colorType: ihdr[9]!, interlace: ihdr[12]! }
 }
 
 const CHANNELS: Record<number, PixelLayout['channels']> = { 0: 1, 2: 3, 4: 2, 6: 4 }
 
 /** Grey, RGB and their alpha variants at 8 or 16 bits, not interlaced, not animated. */
-export function stripLayout(bytes: Uint8Array, header: PngHeader): PixelLayout | undefined {
+export function stripLayout(header: PngHeader): PixelLayout | undefined {
   const channels = CHANNELS[header.colorType]
   if (!channels || (header.bitDepth !== 8 && header.bitDepth !== 16) || header.interlace !== 0) return undefined
   return { channels, sampleBytes: header.bitDepth === 16 ? 2 : 1 }
@@ -41,12 +42,12 @@ const IDAT_SIZE = 256 * 1024
  */
 export async function markPngStrips(
   bytes: Uint8Array,
+  chunks: PngChunk[],
   layout: PixelLayout,
   place: (width: number, height: number) => Placement,
   labelJson: string,
 ): Promise<Uint8Array> {
-  const chunks = pngChunks(bytes)
-  const { width, height } = pngHeader(bytes)
+  const { width, height } = pngHeader(chunks)
   const placement = place(width, height)
   const bandStart = placement.y
   const bandEnd = Math.min(height, placement.y + placement.overlay.height) // exclusive
@@ -138,7 +139,7 @@ export async function markPngStrips(
   if (batch.length) await writer.write(concat(batch))
   await writer.close()
   const idat = await compressed
-  return concat(pngParts(bytes, labelJson, (_, first) => (first ? idat : [])))
+  return concat(pngParts(bytes, labelJson, (_, first) => (first ? idat : []), chunks))
 }
 
 /** The compressed stream as IDAT chunks of about IDAT_SIZE bytes, never as one buffer. */
