@@ -31,36 +31,12 @@ export function rasterize(commands: PathCommand[], width: number, height: number
         x = c.x
         y = c.y
         break
-      case 'Q': {
-        const steps = curveSteps(x, y, c.x1, c.y1, c.x, c.y)
-        for (let i = 1, px = x, py = y; i <= steps; i++) {
-          const t = i / steps
-          const u = 1 - t
-          const nx = u * u * x + 2 * u * t * c.x1 + t * t * c.x
-          const ny = u * u * y + 2 * u * t * c.y1 + t * t * c.y
-          line(px, py, nx, ny)
-          px = nx
-          py = ny
-        }
+      case 'Q':
+      case 'C':
+        flatten(line, c.type === 'Q' ? [x, y, c.x1, c.y1, c.x, c.y] : [x, y, c.x1, c.y1, c.x2, c.y2, c.x, c.y])
         x = c.x
         y = c.y
         break
-      }
-      case 'C': {
-        const steps = curveSteps(x, y, c.x1, c.y1, c.x, c.y, c.x2, c.y2)
-        for (let i = 1, px = x, py = y; i <= steps; i++) {
-          const t = i / steps
-          const u = 1 - t
-          const nx = u * u * u * x + 3 * u * u * t * c.x1 + 3 * u * t * t * c.x2 + t * t * t * c.x
-          const ny = u * u * u * y + 3 * u * u * t * c.y1 + 3 * u * t * t * c.y2 + t * t * t * c.y
-          line(px, py, nx, ny)
-          px = nx
-          py = ny
-        }
-        x = c.x
-        y = c.y
-        break
-      }
       case 'Z':
         line(x, y, startX, startY)
         x = startX
@@ -78,8 +54,33 @@ export function rasterize(commands: PathCommand[], width: number, height: number
   return out
 }
 
+/** Draws a quadratic or cubic Bézier (control polygon `p`) as line segments. */
+function flatten(line: (x0: number, y0: number, x1: number, y1: number) => void, p: number[]): void {
+  const steps = curveSteps(p)
+  let px = p[0]!
+  let py = p[1]!
+  for (let i = 1; i <= steps; i++) {
+    const [nx, ny] = bezierPoint(p, i / steps)
+    line(px, py, nx, ny)
+    px = nx
+    py = ny
+  }
+}
+
+/** De Casteljau: repeated interpolation along the control polygon. */
+function bezierPoint(p: number[], t: number): [number, number] {
+  const q = p.slice()
+  for (let n = q.length / 2 - 1; n > 0; n--) {
+    for (let i = 0; i < n; i++) {
+      q[2 * i] = q[2 * i]! + (q[2 * i + 2]! - q[2 * i]!) * t
+      q[2 * i + 1] = q[2 * i + 1]! + (q[2 * i + 3]! - q[2 * i + 1]!) * t
+    }
+  }
+  return [q[0]!, q[1]!]
+}
+
 /** Enough segments that a flattened curve stays within a fraction of a pixel. */
-function curveSteps(...points: number[]): number {
+function curveSteps(points: number[]): number {
   let length = 0
   for (let i = 2; i < points.length; i += 2) length += Math.hypot(points[i]! - points[i - 2]!, points[i + 1]! - points[i - 1]!)
   return Math.max(2, Math.min(64, Math.ceil(Math.sqrt(length) * 1.5)))
