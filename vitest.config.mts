@@ -25,6 +25,8 @@ export default defineConfig({
                 ADMIN_TOKEN: 'test-admin-token-0123456789',
                 MASTER_KEY: 'test-master-key-0123456789abcdef',
               },
+              // Low enough that a test can reach it.
+              ratelimits: { PUBLIC_DETECT_LIMITER: { simple: { limit: 5, period: 60 } } },
               // Every fetch the gateway makes to a model API lands in the Node-side mock.
               outboundService: { node: mockUpstream },
             },

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { writeLabel } from '../src/formats'
-import { labelImage } from '../src/image/label-image'
+import { formatFor, writeLabel } from '../src/formats'
+import { labelFile } from '../src/image/label-image'
 import { createLabel, serializeLabel } from '../src/label/annex-e'
 import { DEFAULT_IMAGE_MARK, placeMark } from '../src/label/image-mark'
 import { createXmpPacket } from '../src/label/xmp'
@@ -93,13 +93,13 @@ async function visibleVsSharp(): Promise<string[]> {
         return (format === 'png' ? img.png() : img.jpeg({ quality: 92, mozjpeg: true })).toBuffer()
       }
       const ctx = { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs }
-      const refused = await labelImage(bytes, label, ctx).then(() => undefined, (e: Error) => e.message)
+      const refused = await labelFile(bytes, formatFor(bytes), label, ctx).then(() => undefined, (e: Error) => e.message)
       const theirs = await timeAsync(viaSharp)
       if (refused) {
         lines.push(`  ${`${size}² ${format.toUpperCase()}`.padEnd(10)} gateway refuses (${refused}); sharp ${fmt(theirs, 0)} ms`)
         continue
       }
-      const ours = await timeAsync(() => labelImage(bytes, label, ctx))
+      const ours = await timeAsync(() => labelFile(bytes, formatFor(bytes), label, ctx))
       lines.push(`  ${`${size}² ${format.toUpperCase()}`.padEnd(10)} gateway ${fmt(ours, 0).padStart(6)} ms, sharp ${fmt(theirs, 0).padStart(6)} ms, ratio ${fmt(ours / theirs)}× (goal ≤ 1.5×)`)
     }
   }

@@ -3,7 +3,9 @@
  * resident memory rose while doing it, after codecs and font were warmed up on a tiny image.
  */
 import { readFileSync } from 'node:fs'
-import { labelImage } from '../src/image/label-image'
+import { formatFor } from '../src/formats'
+import { png } from '../src/formats/png'
+import { labelFile } from '../src/image/label-image'
 import { createLabel } from '../src/label/annex-e'
 import { DEFAULT_IMAGE_MARK } from '../src/label/image-mark'
 import { codecs, FONT } from '../test/interop/codecs'
@@ -14,7 +16,7 @@ const [path, mode] = process.argv.slice(2) as [string, 'mark' | 'label']
 const explicit = mode === 'mark' ? ctx : undefined
 const bytes = new Uint8Array(readFileSync(path))
 const tiny = path.endsWith('.png') ? 'test/fixtures/images/mark.png' : 'test/fixtures/images/mark.jpg'
-await labelImage(new Uint8Array(readFileSync(tiny)), label, explicit)
+await labelFile(new Uint8Array(readFileSync(tiny)), png, label, explicit)
 
 // maxRSS is a high-water mark that tsx's own start-up may already have set: measure from the
 // current resident size, and say "at most" when the work never rose past the old mark.
@@ -22,7 +24,7 @@ const MB = 2 ** 20
 const start = process.memoryUsage().rss / MB
 const markBefore = process.resourceUsage().maxRSS / 1024
 const t = performance.now()
-const out = await labelImage(bytes, label, explicit).catch((e: Error) => {
+const out = await labelFile(bytes, formatFor(bytes), label, explicit).catch((e: Error) => {
   console.log(`${(bytes.length / 2 ** 20).toFixed(1)} MB file: refused: ${e.message}`)
   process.exit(0)
 })

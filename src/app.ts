@@ -4,6 +4,7 @@ import { resolveConfig } from './config'
 import { GatewayError } from './errors'
 import { admin } from './routes/admin'
 import { files } from './routes/files'
+import { publicDetect, publishedKeys } from './routes/public'
 import type { AppEnv } from './routes/types'
 import { v1 } from './routes/v1'
 
@@ -18,6 +19,9 @@ app.use('*', async function context(c, next) {
 })
 
 app.get('/', (c) => c.json({ name: 'aigc-label-gateway', status: 'ok' }))
+app.get('/.well-known/aigc-keys.json', publishedKeys)
+// Before /v1, whose middleware requires a tenant key: detection is open to anyone.
+app.post('/v1/aigc/detect', publicDetect)
 app.route('/admin', admin)
 app.route('/files', files)
 app.route('/v1', v1)

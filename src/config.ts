@@ -13,6 +13,8 @@ export interface Env {
   ADMIN_TOKEN?: string
   /** Secret the upstream API keys are encrypted with (AES-GCM, key derived by HKDF). */
   MASTER_KEY?: string
+  /** Per-IP limit of unauthenticated detection; without it, public detection is unlimited. */
+  PUBLIC_DETECT_LIMITER?: RateLimit
   /** "on" seeds the demo tenant outside development too. */
   DEMO_TENANT?: string
 }

@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'label_failed'
   | 'internal_error'
   | 'unmark_not_allowed'
+  | 'unsupported_format'
+  | 'rate_limited'
   | 'agreement_version_mismatch'
 
 const TYPES: Record<number, string> = {

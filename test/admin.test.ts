@@ -89,6 +89,7 @@ describe('tenant lifecycle', () => {
     expect(JSON.parse(body).labels).toEqual({
       text: { text: '本内容由人工智能生成', position: 'end' },
       image: { text: 'AI生成', position: 'bottom-right', heightRatio: 0.06, marginRatio: 0.02, color: '#FFFFFF', opacity: 1, plateColor: '#000000', plateOpacity: 0.55 },
+      signing: { algorithm: 'SM2' },
     })
 
     const row = await env.DB.prepare('SELECT upstream_api_key_sealed AS sealed FROM tenants WHERE id = ?').bind('life').first<{ sealed: string }>()

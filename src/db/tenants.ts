@@ -1,6 +1,6 @@
 /** D1 queries for tenants and their gateway keys, returning domain objects. */
 import { DEFAULT_IMAGE_MARK } from '../label/image-mark'
-import type { Labels, UnmarkPolicy } from '../tenant/schema'
+import { DEFAULT_SIGNING, type Labels, type UnmarkPolicy } from '../tenant/schema'
 
 export interface Tenant {
   id: string
@@ -45,8 +45,8 @@ function toTenant(row: TenantRow): Tenant {
       ...(row.upstream_anthropic_base_url ? { anthropicBaseUrl: row.upstream_anthropic_base_url } : {}),
     },
     upstreamKeySealed: row.upstream_api_key_sealed,
-    // Tenants stored before image labels existed get the default image mark.
-    labels: { image: DEFAULT_IMAGE_MARK, ...JSON.parse(row.labels) } as Labels,
+    // Tenants stored before image labels or signing existed get the defaults.
+    labels: { image: DEFAULT_IMAGE_MARK, signing: DEFAULT_SIGNING, ...JSON.parse(row.labels) } as Labels,
     unmark: JSON.parse(row.unmark_policy) as UnmarkPolicy,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

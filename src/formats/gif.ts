@@ -108,4 +108,17 @@ export const gif: CarrierFormat = {
     parts.push(bytes.subarray(at))
     return concat(parts)
   },
+
+  // From after the version, which a label write raises to 89a.
+  content(bytes) {
+    const parts: Uint8Array[] = []
+    let at = 6
+    for (const b of gifBlocks(bytes).blocks) {
+      if (!isXmp(bytes, b)) continue
+      parts.push(bytes.subarray(at, b.start))
+      at = b.end
+    }
+    parts.push(bytes.subarray(at))
+    return parts
+  },
 }

@@ -7,6 +7,7 @@ import { XmpError } from '../label/xmp'
 import { FormatError } from './bytes'
 import { gif } from './gif'
 import { jpeg } from './jpeg'
+import { markdown } from './markdown'
 import { png } from './png'
 import type { CarrierFormat, FoundLabel } from './types'
 import { webp } from './webp'
@@ -14,15 +15,19 @@ import { webp } from './webp'
 export { FormatError }
 export type { CarrierFormat, FoundLabel }
 
-export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif]
+export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown]
+export { markdown }
 
-export function detectFormat(bytes: Uint8Array): CarrierFormat | undefined {
-  return FORMATS.find((f) => f.detect(bytes))
+/** Sniffs the bytes; text without front matter is Markdown only when declared as text. */
+export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierFormat | undefined {
+  const sniffed = FORMATS.find((f) => f.detect(bytes))
+  if (sniffed) return sniffed
+  return /^text\/(markdown|plain|x-markdown)$/.test(declaredType) ? markdown : undefined
 }
 
-export function formatFor(bytes: Uint8Array): CarrierFormat {
-  const format = detectFormat(bytes)
-  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP or GIF')
+export function formatFor(bytes: Uint8Array, declaredType?: string): CarrierFormat {
+  const format = detectFormat(bytes, declaredType)
+  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP, GIF or Markdown')
   return format
 }
 
@@ -32,19 +37,26 @@ export interface ReadLabel extends FoundLabel {
   wrapped?: boolean
 }
 
-export function readLabels(bytes: Uint8Array): ReadLabel[] {
-  return formatFor(bytes)
+export function readLabels(bytes: Uint8Array, format = formatFor(bytes)): ReadLabel[] {
+  return format
     .read(bytes)
     .map((found) => ({ ...found, ...parseLabel(found.raw) }))
 }
 
-export function writeLabel(bytes: Uint8Array, label: AigcLabel): Uint8Array {
+export function writeLabel(bytes: Uint8Array, label: AigcLabel, format = formatFor(bytes)): Uint8Array {
   try {
-    return formatFor(bytes).write(bytes, serializeLabel(label))
+    return format.write(bytes, serializeLabel(label))
   } catch (error) {
     if (error instanceof XmpError) throw new FormatError(`the file's XMP packet cannot be updated: ${error.message}`)
     throw error
   }
+}
+
+/** Images only: a model's image answer that sniffs as text is not an image. */
+export function imageFormat(bytes: Uint8Array): CarrierFormat {
+  const format = detectFormat(bytes)
+  if (!format || format === markdown) throw new FormatError('unsupported image type: expected PNG, JPEG, WebP or GIF')
+  return format
 }
 
 /** Exactly one label, and it is this one. */

@@ -104,4 +104,15 @@ export const jpeg: CarrierFormat = {
     parts.push(bytes.subarray(at))
     return concat(parts)
   },
+
+  content(bytes) {
+    const parts: Uint8Array[] = []
+    let at = 0
+    for (const s of jpegSegments(bytes).segments.filter(isXmp)) {
+      parts.push(bytes.subarray(at, s.start))
+      at = s.end
+    }
+    parts.push(bytes.subarray(at))
+    return parts
+  },
 }

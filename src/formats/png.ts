@@ -54,11 +54,11 @@ interface TextChunk {
 }
 
 /** tEXt, zTXt and iTXt share a keyword; the text is Latin-1, zlib Latin-1, or UTF-8. */
-function readText({ type, data }: PngChunk): TextChunk | undefined {
-  if (type !== 'tEXt' && type !== 'zTXt' && type !== 'iTXt') return undefined
-  const nul = data.indexOf(0)
-  if (nul < 1 || nul > 79) throw new FormatError(`PNG ${type} chunk has a bad keyword`)
-  const keyword = latin1(data, 0, nul)
+function readText(chunk: PngChunk): TextChunk | undefined {
+  const keyword = readKeyword(chunk)
+  if (keyword === undefined) return undefined
+  const { type, data } = chunk
+  const nul = keyword.length
   if (type === 'tEXt') return { keyword, text: latin1(data, nul + 1) }
   if (type === 'zTXt') return { keyword, text: latin1(inflate(data.subarray(nul + 2))) }
   need(data, nul + 1, 2, 'PNG iTXt header')
@@ -145,4 +145,21 @@ export const png: CarrierFormat = {
   write(bytes, json) {
     return concat(pngParts(bytes, json, (c) => [bytes.subarray(c.start, c.end)]))
   },
+
+  content(bytes) {
+    const parts = [bytes.subarray(0, SIGNATURE.length)]
+    for (const c of pngChunks(bytes)) {
+      const keyword = readKeyword(c)
+      if (keyword !== XMP_KEYWORD && keyword !== 'AIGC') parts.push(bytes.subarray(c.start, c.end))
+    }
+    return parts
+  },
+}
+
+/** A text chunk's keyword, without inflating its text. */
+function readKeyword({ type, data }: PngChunk): string | undefined {
+  if (type !== 'tEXt' && type !== 'zTXt' && type !== 'iTXt') return undefined
+  const nul = data.indexOf(0)
+  if (nul < 1 || nul > 79) throw new FormatError(`PNG ${type} chunk has a bad keyword`)
+  return latin1(data, 0, nul)
 }

@@ -10,11 +10,16 @@ export interface FoundLabel {
 }
 
 export interface CarrierFormat {
-  name: 'png' | 'jpeg' | 'webp' | 'gif'
+  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown'
   mime: string
   detect(bytes: Uint8Array): boolean
   /** Every label in the file; throws FormatError on malformed input. */
   read(bytes: Uint8Array): FoundLabel[]
   /** The file with exactly one label, `json`; everything else byte-identical. */
   write(bytes: Uint8Array, json: string): Uint8Array
+  /**
+   * The bytes a label's content binding covers: the file without the carriers a label
+   * write replaces or adds (XMP, AIGC text, and headers whose fields the write changes).
+   */
+  content(bytes: Uint8Array): Uint8Array[]
 }

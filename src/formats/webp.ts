@@ -105,4 +105,11 @@ export const webp: CarrierFormat = {
     out.set(utf8.encode('WEBP'), 8)
     return out
   },
+
+  // The RIFF size and the VP8X chunk change when a label is written.
+  content(bytes) {
+    return webpChunks(bytes)
+      .filter((c) => c.fourcc !== 'XMP ' && c.fourcc !== 'VP8X')
+      .map((c) => bytes.subarray(c.start, c.end))
+  },
 }

@@ -25,6 +25,8 @@ export type LabelState = '1' | '2' | '3'
  * (GB18030 0x21, 0x23–0x5B, 0x5D–0x7E). Empty is allowed for optional fields.
  */
 const ANNEX_E_VALUE = /^[\x21\x23-\x5b\x5d-\x7e]*$/
+/** ReservedCodes may hold a SecurityData JSON string, whose `"` serialise as `\"` (Annex E j). */
+const RESERVED_VALUE = /^[\x21-\x5b\x5d-\x7e]*$/
 
 /**
  * TC260 provider code: `00` + subject type (1 organisation, 2 person) + binding type
@@ -70,7 +72,8 @@ export function createLabel({ producer, produceId, state = '1' }: NewLabel): Aig
 export function labelProblem(label: AigcLabel): string | undefined {
   if (!['1', '2', '3'].includes(label.Label)) return 'Label must be "1", "2" or "3"'
   for (const field of LABEL_FIELDS) {
-    if (!isAnnexEValue(label[field])) return `${field} has characters outside the Annex E set`
+    const allowed = field.startsWith('ReservedCode') ? RESERVED_VALUE : ANNEX_E_VALUE
+    if (!allowed.test(label[field])) return `${field} has characters outside the Annex E set`
   }
   return undefined
 }

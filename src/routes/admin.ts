@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { GatewayError } from '../errors'
 import * as tenants from '../tenant/service'
 import { listApiKeys } from '../db/tenants'
+import { listSigningKeys, rotateKey } from '../tenant/signing'
 import { adminUnmark } from './admin-unmark'
 import { jsonBody } from './json'
 import type { AppEnv } from './types'
@@ -48,6 +49,17 @@ admin.post('/tenants/:id/keys', async (c) => {
 admin.delete('/tenants/:id/keys/:keyId', async (c) => {
   await tenants.revokeKey(c.env.DB, c.req.param('id'), c.req.param('keyId'))
   return c.body(null, 204)
+})
+
+admin.get('/tenants/:id/signing-keys', async (c) => {
+  const tenant = await tenants.requireTenant(c.env.DB, c.req.param('id'))
+  return c.json({ keys: await listSigningKeys(c.env.DB, tenant.id) })
+})
+
+/** Retires the active signing key (it stays published) and creates a new one. */
+admin.post('/tenants/:id/signing-keys/rotate', async (c) => {
+  const tenant = await tenants.requireTenant(c.env.DB, c.req.param('id'))
+  return c.json(await rotateKey(c.env.DB, c.get('config'), tenant, new Date()), 201)
 })
 
 admin.route('/tenants/:id', adminUnmark)

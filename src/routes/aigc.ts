@@ -1,14 +1,23 @@
-/** Gateway-specific tenant routes under /v1/aigc. */
-import { Hono } from 'hono'
+/**
+ * Gateway-specific routes under /v1/aigc: labelling an upload, detecting and verifying
+ * labels, the propagation platform's label, and unmark grant applications.
+ */
+import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
-import { detectFormat } from '../formats'
-import { labelImage } from '../image/label-image'
+import { detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
+import { withExplicitText } from '../formats/markdown'
+import { labelFile, type Signing } from '../image/label-image'
 import { markContext } from '../image/runtime'
-import { createLabel } from '../label/annex-e'
+import { createLabel, type AigcLabel } from '../label/annex-e'
+import { affixesFor } from '../label/explicit-text'
+import { checkLabelSignature } from '../label/signature'
+import { publishedKey, tenantSigner } from '../tenant/signing'
+import { inspect } from '../verify/inspect'
+import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
 import { applyForGrant } from '../unmark/grants'
-import { setLabelHeaders } from './delivery'
+import { setLabelHeaders, type Omission } from './delivery'
 import { MAX_IMAGE_BYTES, readCapped, uploadError } from './images'
-import { jsonBody } from './json'
+import { isObject, jsonBody } from './json'
 import { requestInfo, type AppEnv } from './types'
 
 export const aigc = new Hono<AppEnv>()
@@ -21,31 +30,135 @@ aigc.post('/unmark-grants', async (c) => {
 const MARKS = new Set(['explicit', 'implicit'])
 const MIME_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' }
 
-/**
- * Labels an uploaded file (the raw body). `mark=explicit,implicit` (default) chooses the
- * marks; the implicit label is written whatever the query says.
- */
-aigc.post('/label', async (c) => {
-  const marks = (c.req.query('mark') ?? 'explicit,implicit').split(',').map((m) => m.trim())
+function requestedMarks(c: Context<AppEnv>, fallback: string): { explicit: boolean } {
+  const marks = (c.req.query('mark') ?? fallback).split(',').map((m) => m.trim())
   const unknown = marks.find((m) => !MARKS.has(m))
   if (unknown !== undefined) throw new GatewayError(400, 'invalid_request', `mark: unknown mark "${unknown}"; use explicit and/or implicit`, 'mark')
+  return { explicit: marks.includes('explicit') }
+}
+
+const declaredType = (c: Context<AppEnv>) => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+
+/** The uploaded file (the raw body) and its format: sniffed, and checked against the declared type. */
+async function upload(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; format: CarrierFormat }> {
   const bytes = await readCapped(c.req.raw.body, MAX_IMAGE_BYTES, () => new GatewayError(413, 'invalid_request', 'the file is larger than 50 MiB'))
-  const format = detectFormat(bytes)
-  if (!format) throw new GatewayError(415, 'invalid_request', 'unsupported file type: send PNG, JPEG, WebP or GIF')
-  const declared = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  return { bytes, format: fileFormat(bytes, declaredType(c)) }
+}
+
+function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
+  const format = detectFormat(bytes, declared)
+  if (!format) throw new GatewayError(415, 'unsupported_format', 'unsupported file type: send PNG, JPEG, WebP, GIF, or Markdown/plain text as text/markdown')
   if (declared.startsWith('image/') && (MIME_ALIASES[declared] ?? declared) !== format.mime) {
     throw new GatewayError(415, 'invalid_request', `Content-Type says ${declared} but the file is ${format.mime}`)
   }
+  return format
+}
+
+/**
+ * Labels an uploaded file. `mark=explicit,implicit` (default) chooses the marks; the
+ * implicit label, signed with the tenant's key, is written whatever the query says.
+ */
+aigc.post('/label', async (c) => {
+  const { explicit } = requestedMarks(c, 'explicit,implicit')
+  let { bytes, format } = await upload(c)
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const explicit = marks.includes('explicit')
-  const out = await labelImage(bytes, label, explicit ? markContext(tenant.labels.image) : undefined).catch((e) => {
+  if (explicit && format === markdown) bytes = withExplicitText(bytes, affixesFor(tenant.labels.text))
+  const imageMark = explicit && format !== markdown ? markContext(tenant.labels.image) : undefined
+  const out = await labelFile(bytes, format, label, imageMark, await signing(c, 'producer')).catch((e) => {
     throw uploadError(e)
   })
-  const headers = new Headers({ 'content-type': format.mime })
-  setLabelHeaders(headers, [label], explicit ? undefined : 'not-requested')
-  return new Response(out, { headers })
+  return fileResponse(out.bytes, format, [out.label], explicit ? undefined : 'not-requested')
 })
+
+/**
+ * The propagation platform's step: keep the producer's fields and ReservedCode1, add this
+ * tenant as propagator with its own signature in ReservedCode2. Without a label, `state`
+ * says what the platform knows (declared → Label 2, suspected → Label 3).
+ */
+aigc.post('/propagate', async (c) => {
+  const state = c.req.query('state') as PropagationState | undefined
+  if (!state || !PROPAGATION_STATES.includes(state)) {
+    throw new GatewayError(400, 'invalid_request', `state: must be one of ${PROPAGATION_STATES.join(', ')}`, 'state')
+  }
+  const { explicit } = requestedMarks(c, 'implicit')
+  const { bytes, format } = await upload(c)
+  const tenant = c.get('tenant').tenant
+  const found = readOrReject(bytes, format).filter((f) => f.label)
+  const existing = found[0]?.label
+  const repeat = existing?.ContentPropagator === tenant.providerCode
+  // Idempotent: this platform's intact propagation on this content is returned as it is.
+  if (repeat && found.length === 1) {
+    const own = await checkLabelSignature(existing!, 'propagator', {
+      content: () => format.content(bytes),
+      isKnownKey: async (key) => (await publishedKey(c.env.DB, key))?.tenantId === tenant.id,
+    })
+    if (own.status === 'valid') {
+      const response = fileResponse(bytes, format, [existing!], explicit ? undefined : 'not-requested')
+      response.headers.set('X-AIGC-Propagation', 'unchanged')
+      return response
+    }
+  }
+  let label
+  try {
+    label = propagatedLabel(existing, state, tenant.providerCode, repeat ? existing!.PropagateID : crypto.randomUUID())
+  } catch (error) {
+    if (error instanceof PropagationError) throw new GatewayError(422, 'invalid_request', error.message, 'state')
+    throw error
+  }
+  let input = bytes
+  const text = PROPAGATION_MARK_TEXT[label.Label]
+  if (explicit && format === markdown) input = withExplicitText(bytes, affixesFor({ ...tenant.labels.text, ...(text ? { text } : {}) }))
+  const imageMark = explicit && format !== markdown ? markContext({ ...tenant.labels.image, ...(text ? { text } : {}) }) : undefined
+  const out = await labelFile(input, format, label, imageMark, await signing(c, 'propagator')).catch((e) => {
+    throw uploadError(e)
+  })
+  return fileResponse(out.bytes, format, [out.label], explicit ? undefined : 'not-requested')
+})
+
+async function signing(c: Context<AppEnv>, role: Signing['role']): Promise<Signing> {
+  return { signer: await tenantSigner(c.env.DB, c.get('config'), c.get('tenant').tenant), role }
+}
+
+function readOrReject(bytes: Uint8Array, format: CarrierFormat) {
+  try {
+    return readLabels(bytes, format)
+  } catch (error) {
+    if (error instanceof FormatError) throw new GatewayError(422, 'invalid_request', error.message)
+    throw error
+  }
+}
+
+function fileResponse(bytes: Uint8Array, format: CarrierFormat, labels: AigcLabel[], omission: Omission): Response {
+  const headers = new Headers({ 'content-type': format === markdown ? 'text/markdown; charset=utf-8' : format.mime })
+  setLabelHeaders(headers, labels, omission)
+  return new Response(bytes, { headers })
+}
+
+/**
+ * Detection and verification: every label found, conformance findings, and each
+ * signature's status. Served to tenants and, rate-limited per IP, to anyone.
+ */
+export async function detect(c: Context<AppEnv>): Promise<Response> {
+  let bytes: Uint8Array
+  let format: CarrierFormat
+  if (declaredType(c) === 'application/json') {
+    const body = await jsonBody(c.req.raw)
+    if (!isObject(body) || typeof body.text !== 'string') throw new GatewayError(400, 'invalid_request', 'text: send {"text": "..."} or the raw file', 'text')
+    bytes = new TextEncoder().encode(body.text)
+    format = markdown
+  } else {
+    ;({ bytes, format } = await upload(c))
+  }
+  let report
+  try {
+    report = await inspect(bytes, format, { isKnownKey: async (key) => (await publishedKey(c.env.DB, key)) !== undefined })
+  } catch (error) {
+    if (error instanceof FormatError) throw new GatewayError(422, 'invalid_request', `the ${format.name} file cannot be read: ${error.message}`)
+    throw error
+  }
+  return c.json(report)
+}
 
 // The gateway's own namespace: nothing here is forwarded to the model API.
 aigc.all('*', (c) => {

@@ -7,14 +7,15 @@ import { Buffer } from 'node:buffer'
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
 import { signFileUrl } from '../files/signed-url'
-import { detectFormat, FormatError } from '../formats'
+import { detectFormat, imageFormat, FormatError } from '../formats'
 import { concat } from '../formats/bytes'
-import { labelImage } from '../image/label-image'
+import { labelFile, type Signing } from '../image/label-image'
 import { ImageTooLargeError, type MarkContext } from '../image/mark-image'
 import { markContext } from '../image/runtime'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { MarkError } from '../label/image-mark'
 import { labelEventStream, StreamLabelError, type StreamLabeler } from '../stream/label-stream'
+import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
 import { isObject, parseJsonObject } from './json'
@@ -54,13 +55,14 @@ async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
 
   const newLabel = () => createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const type = upstream.headers.get('content-type') ?? ''
+  const signing: Signing = { signer: await tenantSigner(c.env.DB, c.get('config'), tenant), role: 'producer' }
 
   if (type.startsWith('text/event-stream') && upstream.body) {
     const label = newLabel()
     const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'image' }, headers)
     setLabelHeaders(headers, [label], unmarked ? 'unmark-grant' : undefined)
     const explicit = unmarked ? undefined : markContext(tenant.labels.image)
-    return new Response(labelEventStream(upstream.body, imageStreamLabeler(label, explicit)), { status: upstream.status, headers })
+    return new Response(labelEventStream(upstream.body, imageStreamLabeler(label, explicit, signing)), { status: upstream.status, headers })
   }
   if (!type.includes('json')) {
     await upstream.body?.cancel()
@@ -73,18 +75,28 @@ async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
   const unmarked = await deliverUnmarked(c, grant, { produceIds: labels.map((l) => l.ProduceID), contentKind: 'image' }, headers)
   const explicit = unmarked ? undefined : markContext(tenant.labels.image)
   const origin = new URL(c.req.url).origin
-  await Promise.all(items.map((item, i) => labelItem(c, item, labels[i]!, explicit, origin)))
-  setLabelHeaders(headers, labels, unmarked ? 'unmark-grant' : undefined)
+  const signed = await Promise.all(items.map((item, i) => labelItem(c, item, labels[i]!, explicit, signing, origin)))
+  setLabelHeaders(headers, signed, unmarked ? 'unmark-grant' : undefined)
   headers.set('content-type', 'application/json')
   return new Response(JSON.stringify(answer), { status: upstream.status, headers })
 }
 
-async function labelItem(c: Context<AppEnv>, item: Record<string, unknown>, label: AigcLabel, explicit: MarkContext | undefined, origin: string): Promise<void> {
+/** Labels one answer item in place; returns its label as signed. */
+async function labelItem(
+  c: Context<AppEnv>,
+  item: Record<string, unknown>,
+  label: AigcLabel,
+  explicit: MarkContext | undefined,
+  signing: Signing,
+  origin: string,
+): Promise<AigcLabel> {
   if (typeof item.b64_json === 'string') {
-    const bytes = await labelUpstreamImage(Buffer.from(item.b64_json, 'base64'), label, explicit)
-    item.b64_json = Buffer.from(bytes).toString('base64')
+    const out = await labelUpstreamImage(Buffer.from(item.b64_json, 'base64'), label, explicit, signing)
+    item.b64_json = Buffer.from(out.bytes).toString('base64')
+    label = out.label
   } else if (typeof item.url === 'string') {
-    const bytes = await labelUpstreamImage(await fetchImage(item.url), label, explicit)
+    const { bytes, label: signed } = await labelUpstreamImage(await fetchImage(item.url), label, explicit, signing)
+    label = signed
     const format = detectFormat(bytes)!
     const key = `${c.get('tenant').tenant.id}/${label.ProduceID}.${format.name === 'jpeg' ? 'jpg' : format.name}`
     await c.env.FILES.put(key, bytes, { httpMetadata: { contentType: format.mime } })
@@ -92,12 +104,13 @@ async function labelItem(c: Context<AppEnv>, item: Record<string, unknown>, labe
     item.url = await signFileUrl(origin, key, c.get('config').masterKey!, expires)
   }
   item.aigc = label
+  return label
 }
 
 /** Upstream content the gateway cannot label is an upstream failure: nothing goes out. */
-async function labelUpstreamImage(bytes: Uint8Array, label: AigcLabel, explicit: MarkContext | undefined): Promise<Uint8Array> {
+async function labelUpstreamImage(bytes: Uint8Array, label: AigcLabel, explicit: MarkContext | undefined, signing: Signing) {
   try {
-    return await labelImage(bytes, label, explicit)
+    return await labelFile(bytes, imageFormat(bytes), label, explicit, signing)
   } catch (error) {
     if (error instanceof FormatError || error instanceof MarkError) {
       throw new GatewayError(502, 'label_failed', `an upstream image could not be labelled, so none was delivered: ${error.message}`)
@@ -136,7 +149,7 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
 }
 
 /** Streamed image events carry whole images (partial or final) in `b64_json`. */
-function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined): StreamLabeler {
+function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined, signing: Signing): StreamLabeler {
   let completed = false
   return {
     async onEvent(event) {
@@ -144,12 +157,14 @@ function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined)
       const e = parseJsonObject(event.data) as Record<string, any>
       if (typeof e.b64_json !== 'string') return undefined
       try {
-        e.b64_json = Buffer.from(await labelImage(Buffer.from(e.b64_json, 'base64'), label, explicit)).toString('base64')
+        const bytes = Buffer.from(e.b64_json, 'base64')
+        const out = await labelFile(bytes, imageFormat(bytes), label, explicit, signing)
+        e.b64_json = Buffer.from(out.bytes).toString('base64')
+        e.aigc = out.label
       } catch (error) {
         if (error instanceof FormatError || error instanceof MarkError) throw new StreamLabelError(`an image could not be labelled: ${error.message}`)
         throw error
       }
-      e.aigc = label
       if (String(e.type).endsWith('.completed')) completed = true
       return [{ event: event.event, data: JSON.stringify(e) }]
     },

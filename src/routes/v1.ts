@@ -10,6 +10,8 @@ import { anthropicMessages, chatCompletions, completions, responses, type TextPr
 import { labelEventStream } from '../stream/label-stream'
 import { GatewayError } from '../errors'
 import { tenantForKey } from '../tenant/service'
+import { tenantSigner } from '../tenant/signing'
+import { signLabel } from '../label/signature'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { aigc } from './aigc'
 import { images } from './images'
@@ -19,12 +21,21 @@ import type { AppEnv } from './types'
 
 export const v1 = new Hono<AppEnv>()
 
-v1.use('*', async function tenantAuth(c, next) {
-  const key = bearerToken(c.req.header('authorization')) ?? c.req.header('x-api-key')
+const apiKey = (c: Context<AppEnv>) => bearerToken(c.req.header('authorization')) ?? c.req.header('x-api-key')
+
+export const hasCredentials = (c: Context<AppEnv>) => apiKey(c) !== undefined
+
+/** Resolves the tenant from the request's key, or answers 401. */
+export async function authenticate(c: Context<AppEnv>): Promise<void> {
+  const key = apiKey(c)
   if (!key) throw new GatewayError(401, 'unauthorized', 'missing API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"')
   const tenant = await tenantForKey(c.env.DB, c.get('config'), key)
   if (!tenant) throw new GatewayError(401, 'unauthorized', 'invalid API key')
   c.set('tenant', tenant)
+}
+
+v1.use('*', async function tenantAuth(c, next) {
+  await authenticate(c)
   await next()
 })
 
@@ -64,6 +75,11 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
   const request = parseJsonObject(raw)
   const structured = protocol.wantsStructuredOutput(request)
   const grant = structured ? undefined : await requestedGrant(c, request)
+  // Text labels are signed over their fields only (a response may hold several choices, and
+  // a stream's label leaves before its text exists), so signing overlaps the upstream call.
+  const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
+  const signed = tenantSigner(c.env.DB, c.get('config'), tenant).then((signer) => signLabel(label, 'producer', signer))
+  signed.catch(() => {}) // awaited below unless the upstream fails first
 
   const upstream = await callUpstream(
     new Request(upstreamUrl(c.get('tenant'), protocol.dialect, protocol.path), {
@@ -76,10 +92,10 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
   // Upstream errors carry no generated content: status and body go back as they are.
   if (!upstream.ok) return new Response(upstream.body, { status: upstream.status, headers })
 
-  const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
+  const signedLabel = await signed
   const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'text' }, headers)
   const omission: Omission = structured ? 'structured-output' : unmarked ? 'unmark-grant' : undefined
-  setLabelHeaders(headers, [label], omission)
+  setLabelHeaders(headers, [signedLabel], omission)
   const affixes = omission ? NO_AFFIXES : affixesFor(tenant.labels.text)
   const type = upstream.headers.get('content-type') ?? ''
 
@@ -93,7 +109,7 @@ async function labelled(c: Context<AppEnv>, protocol: TextProtocol): Promise<Res
       throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered with invalid JSON, so nothing could be labelled')
     }
     protocol.labelBody(body, affixes)
-    body.aigc = label
+    body.aigc = signedLabel
     headers.set('content-type', 'application/json')
     return new Response(JSON.stringify(body), { status: upstream.status, headers })
   }

@@ -7,6 +7,7 @@ import { isAnnexEValue, providerCodeProblem } from '../label/annex-e'
 import { DEFAULT_TEXT_LABEL, explicitLabelProblem } from '../label/explicit-text'
 import { DEFAULT_IMAGE_MARK, MARK_POSITIONS } from '../label/image-mark'
 import { GatewayError } from '../errors'
+import { SIGNING_ALGORITHMS } from '../label/signature'
 import { MIN_RETENTION_DAYS } from '../unmark/log'
 
 const explicitText = z
@@ -41,7 +42,11 @@ const imageLabel = z
   })
   .strict()
 
-const labels = z.object({ text: textLabel.prefault({}), image: imageLabel.prefault({}) }).strict()
+/** The tenant's label signing key (ReservedCode1/2); changing the algorithm rotates the key. */
+const signing = z.object({ algorithm: z.enum(SIGNING_ALGORITHMS).default('SM2') }).strict()
+export const DEFAULT_SIGNING = { algorithm: 'SM2' } as const
+
+const labels = z.object({ text: textLabel.prefault({}), image: imageLabel.prefault({}), signing: signing.prefault({}) }).strict()
 
 const unmarkPolicy = z
   .object({
@@ -97,7 +102,7 @@ export const tenantPatchSchema = z
     name: z.string().min(1).max(200),
     providerCode,
     upstream: upstream.partial(),
-    labels: z.object({ text: textLabel.partial(), image: imageLabel.partial() }).partial().strict(),
+    labels: z.object({ text: textLabel.partial(), image: imageLabel.partial(), signing: signing.partial() }).partial().strict(),
     unmark: unmarkPolicy.partial(),
   })
   .partial()

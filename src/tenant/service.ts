@@ -9,6 +9,7 @@ import * as db from '../db/tenants'
 import type { Tenant } from '../db/tenants'
 import { GatewayError } from '../errors'
 import { checkUpstreamUrl, parseUnmarkPolicy, parseWith, tenantCreateSchema, tenantPatchSchema } from './schema'
+import { createFirstKey, retireTenantKeys, rotateKey } from './signing'
 
 export type { Tenant }
 
@@ -47,6 +48,7 @@ export async function createTenant(database: D1Database, config: GatewayConfig, 
   if (!(await db.insertTenant(database, tenant))) {
     throw new GatewayError(409, 'conflict', `tenant "${spec.id}" already exists`, 'id')
   }
+  await createFirstKey(database, config, tenant, now)
   return tenant
 }
 
@@ -70,17 +72,23 @@ export async function patchTenant(database: D1Database, config: GatewayConfig, i
     labels: {
       text: { ...current.labels.text, ...patch.labels?.text },
       image: { ...DEFAULT_IMAGE_MARK, ...current.labels.image, ...patch.labels?.image },
+      signing: { ...current.labels.signing, ...patch.labels?.signing },
     },
     unmark: patch.unmark ? parseUnmarkPolicy({ ...current.unmark, ...patch.unmark }) : current.unmark,
     updatedAt: now.toISOString(),
   }
   await db.updateTenant(database, tenant)
+  // The active key always has the configured algorithm and names the current provider code.
+  if (tenant.labels.signing.algorithm !== current.labels.signing.algorithm || tenant.providerCode !== current.providerCode) {
+    await rotateKey(database, config, tenant, now)
+  }
   forgetCachedTenants()
   return tenant
 }
 
 export async function removeTenant(database: D1Database, id: string): Promise<void> {
   if (!(await db.deleteTenant(database, id))) throw new GatewayError(404, 'not_found', `no tenant "${id}"`)
+  await retireTenantKeys(database, id, new Date())
   forgetCachedTenants()
 }
 

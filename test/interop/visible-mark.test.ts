@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { readLabels } from '../../src/formats'
-import { labelImage } from '../../src/image/label-image'
+import { formatFor, readLabels } from '../../src/formats'
+import { labelFile } from '../../src/image/label-image'
 import { estimateJpegQuality, markImage } from '../../src/image/mark-image'
 import { createLabel } from '../../src/label/annex-e'
 import { DEFAULT_IMAGE_MARK, placeMark, type ImageMarkSpec } from '../../src/label/image-mark'
@@ -149,7 +149,7 @@ describe('marked files stay valid for other tools', () => {
   it('exiftool reads the one label from marked PNG, JPEG and WebP', async () => {
     const label = createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'marked-1' })
     for (const name of ['mark.png', 'mark.jpg', 'mark.webp', 'mark-ll.webp', 'photo.jpg']) {
-      const out = await labelImage(fixture(name), label, { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs })
+      const { bytes: out } = await labelFile(fixture(name), formatFor(fixture(name)), label, { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs })
       expect(readLabels(out)).toHaveLength(1)
       const tags = exiftool(file(`labelled-${name}`, out))
       expect(tags['XMP-TC260:Aigc'], name).toContain('"ProduceID":"marked-1"')
