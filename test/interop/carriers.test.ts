@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { writeLabel } from '../../src/formats'
+import { formatFor, writeLabel } from '../../src/formats'
 import { createLabel, serializeLabel } from '../../src/label/annex-e'
+import { generateKeyPair, signLabel } from '../../src/label/signature'
 import { exiftool, file, fixture, run } from './tools'
 
 const label = createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'interop-1' })
@@ -34,6 +35,19 @@ describe('independent tools read our labels', () => {
       const info = run('webpmux', ['-info', file(`check-${name}`, writeLabel(fixture(name), label))])
       expect(info).toContain('Canvas size: 48 x 32')
       expect(info).toMatch(/Features present:.*XMP/)
+    }
+  })
+
+  it('exiftool reads a signed label intact: the SecurityData string survives XMP escaping in every format', async () => {
+    const signer = { keyId: 'interop', ...(await generateKeyPair('SM2')) }
+    for (const name of ['plain.png', 'photo.jpg', 'lossy.webp', 'anim.gif']) {
+      const bytes = fixture(name)
+      const format = formatFor(bytes)
+      const signed = await signLabel(label, 'producer', signer, () => format.content(bytes))
+      const tags = exiftool(file(`signed-${name}`, writeLabel(bytes, signed)))
+      const read = JSON.parse(tags['XMP-TC260:Aigc'] as string)
+      expect(read.ReservedCode1, name).toBe(signed.ReservedCode1)
+      expect(JSON.parse(read.ReservedCode1).SecurityData.PubSD[0].Type).toBe('DS')
     }
   })
 })
