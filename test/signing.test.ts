@@ -7,7 +7,7 @@ import { readLabels, writeLabel } from '../src/formats'
 import { createLabel } from '../src/label/annex-e'
 import { setXmpLabel } from '../src/label/xmp'
 import { png, pngChunks } from '../src/formats/png'
-import { fixture } from './fixtures'
+import { fixture, insertPngChunk } from './fixtures'
 import { admin, createTenant, gateway, openai, PLATFORM, PROVIDER, type TestTenant } from './helpers'
 
 const auth = (t: TestTenant) => ({ authorization: `Bearer ${t.key}` })
@@ -203,24 +203,4 @@ function insertJpegXmp(bytes: Uint8Array, packet: string): Uint8Array {
   const body = new TextEncoder().encode(`http://ns.adobe.com/xap/1.0/\0${packet}`)
   const segment = new Uint8Array([0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 0xff, ...body])
   return new Uint8Array([...bytes.subarray(0, 2), ...segment, ...bytes.subarray(2)])
-}
-
-function insertPngChunk(bytes: Uint8Array, type: string, text: string): Uint8Array {
-  const end = pngChunks(bytes).at(-1)!.start
-  const data = new TextEncoder().encode(text)
-  const chunk = new Uint8Array(12 + data.length)
-  new DataView(chunk.buffer).setUint32(0, data.length)
-  chunk.set(new TextEncoder().encode(type), 4)
-  chunk.set(data, 8)
-  new DataView(chunk.buffer).setUint32(8 + data.length, crc(chunk.subarray(4, 8 + data.length)))
-  return new Uint8Array([...bytes.subarray(0, end), ...chunk, ...bytes.subarray(end)])
-}
-
-function crc(bytes: Uint8Array): number {
-  let c = 0xffffffff
-  for (const b of bytes) {
-    c ^= b
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  }
-  return (c ^ 0xffffffff) >>> 0
 }

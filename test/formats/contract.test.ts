@@ -10,7 +10,7 @@ import { jpeg, jpegSegments } from '../../src/formats/jpeg'
 import { png, pngChunks } from '../../src/formats/png'
 import { webp, webpChunks } from '../../src/formats/webp'
 import { createLabel } from '../../src/label/annex-e'
-import { fixture } from '../fixtures'
+import { fixture, insertPngChunk } from '../fixtures'
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('')
 
@@ -103,7 +103,7 @@ describe('labels written by other tools', () => {
   })
 
   it('replaces a tEXt AIGC label with the single XMP label', () => {
-    const withText = insertPngText(fixture('plain.png'), 'AIGC', '{"Label":"2","ContentProducer":"X"}')
+    const withText = insertPngChunk(fixture('plain.png'), 'tEXt', 'AIGC\0{"Label":"2","ContentProducer":"X"}')
     expect(readLabels(withText)).toMatchObject([{ carrier: 'png:tEXt:AIGC', label: { Label: '2' } }])
     const labelled = writeLabel(withText, label('mine'))
     expect(readLabels(labelled)).toMatchObject([{ carrier: 'png:iTXt:XML:com.adobe.xmp', label: { ProduceID: 'mine' } }])
@@ -114,28 +114,3 @@ describe('labels written by other tools', () => {
     expect(() => readLabels(new Uint8Array([1, 2, 3]))).toThrow(/unsupported file type/)
   })
 })
-
-/** A PNG with one more tEXt chunk before IEND, as other tools write it. */
-function insertPngText(bytes: Uint8Array, keyword: string, text: string): Uint8Array {
-  const end = pngChunks(bytes).at(-1)!.start
-  const data = new TextEncoder().encode(`${keyword}\0${text}`)
-  const chunk = new Uint8Array(12 + data.length)
-  new DataView(chunk.buffer).setUint32(0, data.length)
-  chunk.set(new TextEncoder().encode('tEXt'), 4)
-  chunk.set(data, 8)
-  new DataView(chunk.buffer).setUint32(8 + data.length, crc(chunk.subarray(4, 8 + data.length)))
-  const out = new Uint8Array(bytes.length + chunk.length)
-  out.set(bytes.subarray(0, end))
-  out.set(chunk, end)
-  out.set(bytes.subarray(end), end + chunk.length)
-  return out
-}
-
-function crc(bytes: Uint8Array): number {
-  let c = 0xffffffff
-  for (const b of bytes) {
-    c ^= b
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
-  }
-  return (c ^ 0xffffffff) >>> 0
-}
