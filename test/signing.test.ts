@@ -5,7 +5,6 @@
 import { describe, expect, it } from 'vitest'
 import { readLabels, writeLabel } from '../src/formats'
 import { createLabel } from '../src/label/annex-e'
-import { setXmpLabel } from '../src/label/xmp'
 import { png, pngChunks } from '../src/formats/png'
 import { fixture, insertPngChunk } from './fixtures'
 import { admin, createTenant, gateway, openai, PLATFORM, PROVIDER, type TestTenant } from './helpers'
