@@ -66,6 +66,24 @@ describe('POST /v1/aigc/label', () => {
     expect(readLabels(out)).toHaveLength(1)
   })
 
+  it('marks a sequential JPEG beyond the whole-image limit in place (3000×2000)', async () => {
+    const t = await createTenant()
+    const [width, height] = [3000, 2000]
+    const data = new Uint8ClampedArray(width * height * 4)
+    for (let i = 0; i < data.length; i += 4) data.set([(i >> 4) & 255, 90, 160, 255], i)
+    const source = await codecs.encodeJpeg({ width, height, data }, 80)
+    const res = await label(t, source)
+    expect(res.status).toBe(200)
+    const out = new Uint8Array(await res.arrayBuffer())
+    expect(readLabels(out)).toHaveLength(1)
+    const decoded = await codecs.decode('jpeg', out)
+    expect([decoded.width, decoded.height]).toEqual([width, height])
+    const original = await codecs.decode('jpeg', source)
+    const differs = (x: number, y: number) => Math.abs(decoded.data[(y * width + x) * 4]! - original.data[(y * width + x) * 4]!) > 30
+    expect(differs(width - 150, height - 60)).toBe(true) // under the plate, bottom-right
+    expect(differs(10, 10)).toBe(false)
+  })
+
   it('refuses bad input with a clear 4xx', async () => {
     const t = await createTenant()
     const cases: [Uint8Array, string, string | undefined, number, RegExp][] = [

@@ -1,9 +1,10 @@
 /**
  * Puts the visible mark on an image and re-encodes it in its own format: PNG in strips
- * (keeping colour type and every ancillary chunk), JPEG at the source's estimated quality
- * with its APPn/COM segments (EXIF, ICC…) carried over, WebP lossless or lossy as it was.
- * Animated images are refused: marking only their first frame would pass the others on
- * unlabelled.
+ * (keeping colour type and every ancillary chunk); sequential JPEG in the coefficient
+ * domain (only the mark's blocks change, every segment and the quantisation tables stay);
+ * other JPEGs re-encoded at the source's estimated quality with their APPn/COM segments
+ * (EXIF, ICC…) carried over; WebP lossless or lossy as it was. Animated images are refused:
+ * marking only their first frame would pass the others on unlabelled.
  */
 import { concat, FormatError, latin1, u16be, u24le, u32be } from '../formats/bytes'
 import { formatFor } from '../formats'
@@ -12,6 +13,7 @@ import { pngChunks } from '../formats/png'
 import { webpChunks } from '../formats/webp'
 import { blendRow, placeMark, type ImageMarkSpec, type MarkOverlay, type Placement } from '../label/image-mark'
 import type { Pixels, RasterCodecs } from './codecs'
+import { markJpegBlocks } from './jpeg-blocks'
 import { markPngStrips, pngHeader, stripLayout } from './png-mark'
 
 export interface MarkContext {
@@ -20,7 +22,7 @@ export interface MarkContext {
   codecs: RasterCodecs
 }
 
-/** Largest image marked in strips (PNG) and through whole-image pixel buffers (the rest). */
+/** Largest image marked in strips (PNG, sequential JPEG) and through whole-image pixel buffers (the rest). */
 export const MAX_STRIP_PIXELS = 8192 * 8192
 // Whole-image decoding holds the RGBA buffer in JS and in a codec's wasm heap: measured
 // peaks (bench/peak-memory.ts, JPEG) were about +70 MB at 1536², +120–130 MB at 2048² and
@@ -53,7 +55,15 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
     return label(await ctx.codecs.encodePng(pixels))
   }
   if (format.name === 'jpeg') {
-    checkSize(width, height, MAX_DECODED_PIXELS)
+    checkSize(width, height, MAX_STRIP_PIXELS)
+    const blocks = markJpegBlocks(bytes, orientedPlacement({ width, height }, exifOrientation(bytes), place))
+    if (blocks) return label(blocks)
+    // Progressive and other JPEG kinds: whole-image pixels, within the decoded-size limit.
+    if (width * height > MAX_DECODED_PIXELS) {
+      throw new ImageTooLargeError(
+        `${width}×${height}: progressive (or arithmetic-coded, CMYK, multi-scan) JPEGs are marked only up to 1536² pixels; sequential JPEGs up to 8192²`,
+      )
+    }
     const pixels = await ctx.codecs.decode('jpeg', bytes)
     blendPixels(pixels, orientedPlacement(pixels, exifOrientation(bytes), place))
     const encoded = await ctx.codecs.encodeJpeg(pixels, estimateJpegQuality(bytes))
@@ -115,7 +125,7 @@ function blendPixels(pixels: Pixels, placement: Placement): void {
  * Decoders hand over the stored pixels; viewers turn them by the EXIF orientation. The
  * mark is placed where the viewer will see it and turned into stored coordinates.
  */
-function orientedPlacement(pixels: Pixels, orientation: number, place: (w: number, h: number) => Placement): Placement {
+function orientedPlacement(pixels: { width: number; height: number }, orientation: number, place: (w: number, h: number) => Placement): Placement {
   if (orientation <= 1 || orientation > 8) return place(pixels.width, pixels.height)
   const swap = orientation >= 5
   const shown = place(swap ? pixels.height : pixels.width, swap ? pixels.width : pixels.height)

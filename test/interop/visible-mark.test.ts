@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { formatFor, readLabels } from '../../src/formats'
+import { jpegSegments } from '../../src/formats/jpeg'
 import { labelFile } from '../../src/image/label-image'
 import { estimateJpegQuality, markImage } from '../../src/image/mark-image'
 import { createLabel } from '../../src/label/annex-e'
@@ -16,8 +17,8 @@ type Format = 'png' | 'jpeg'
 
 /** An image made by ImageMagick: solid colour or a noisy fractal. */
 function image(width: number, height: number, fill: string, format: Format = 'png'): Uint8Array {
-  const source = fill === 'noise' ? 'plasma:fractal' : `xc:${fill}`
-  const out = file(`src-${width}x${height}-${fill.replace('#', '')}.${format}`, new Uint8Array())
+  const source = fill === 'noise' ? 'plasma:fractal' : fill.includes(':') ? fill : `xc:${fill}`
+  const out = file(`src-${width}x${height}-${fill.replace(/[#:]/g, '')}.${format}`, new Uint8Array())
   run('convert', ['-size', `${width}x${height}`, '-seed', '7', source, ...(format === 'jpeg' ? ['-quality', '85'] : []), `${format === 'png' ? 'png24' : 'jpg'}:${out}`])
   return new Uint8Array(readFileSync(out))
 }
@@ -113,7 +114,20 @@ describe('visible mark geometry, measured on the decoded result', () => {
     }
     const psnr = 10 * Math.log10((255 * 255) / (sum / n))
     expect(psnr).toBeGreaterThan(38)
-    expect(Math.abs(estimateJpegQuality(marked) - 85)).toBeLessThanOrEqual(1)
+    // Coefficients outside the mark's MCUs are kept: beyond them (and the one chroma sample
+    // a decoder's smooth upsampling reaches across), decoded pixels are identical.
+    const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 1024, 768)
+    const grid = { left: Math.floor(at.x / 16) * 16 - 2, top: Math.floor(at.y / 16) * 16 - 2 }
+    for (let y = 0; y < before.height; y++) {
+      for (let x = 0; x < before.width; x++) {
+        if (x >= grid.left && y >= grid.top) continue
+        const i = (y * before.width + x) * 4
+        if (before.data[i] !== after.data[i] || before.data[i + 1] !== after.data[i + 1] || before.data[i + 2] !== after.data[i + 2]) {
+          throw new Error(`pixel ${x},${y} changed outside the mark's blocks`)
+        }
+      }
+    }
+    expect(quantTables(marked)).toEqual(quantTables(original)) // the very same quality
     expect(run('jpeginfo', ['-c', file('marked.jpg', marked)])).toMatch(/OK\s*$/)
 
     const withExif = fixture('rotated.jpg')
@@ -126,14 +140,92 @@ describe('visible mark geometry, measured on the decoded result', () => {
   })
 })
 
+describe('JPEG in the coefficient domain', () => {
+  it('marks a 4096×4096 baseline JPEG (beyond the whole-image limit) and keeps it valid', async () => {
+    const original = image(4096, 4096, 'gradient:#203040-#a0b0c0', 'jpeg')
+    const marked = await mark(original)
+    expect(run('jpeginfo', ['-c', file('marked-4096.jpg', marked)])).toMatch(/4096 x\s+4096\s+24bit.*OK\s*$/)
+    const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 4096, 4096)
+    const pixels = await codecs.decode('jpeg', marked)
+    const source = await codecs.decode('jpeg', original)
+    const centre = ((at.y + (at.overlay.height >> 1)) * 4096 + at.x + (at.overlay.width >> 1)) * 4
+    expect(Math.abs(pixels.data[centre]! - source.data[centre]!)).toBeGreaterThan(20) // the plate is there
+    expect(Array.from(pixels.data.subarray(0, 4096 * 4))).toEqual(Array.from(source.data.subarray(0, 4096 * 4))) // the top row is not
+  })
+
+  it('codes grey JPEGs, and JPEGs with restart intervals', async () => {
+    const grey = image(640, 480, 'noise', 'jpeg')
+    const greyOut = file('grey.jpg', new Uint8Array())
+    run('convert', [file('grey-src.jpg', grey), '-colorspace', 'gray', greyOut])
+    const greySource = new Uint8Array(readFileSync(greyOut))
+    const markedGrey = await mark(greySource)
+    expect(run('jpeginfo', ['-c', file('grey-marked.jpg', markedGrey)])).toMatch(/640 x\s+480\s+8bit.*OK\s*$/)
+    expect(quantTables(markedGrey)).toEqual(quantTables(greySource)) // coded in place, not re-encoded
+
+    const restart = restartJpeg(64)
+    expect(run('jpeginfo', ['-c', file('restart.jpg', restart)])).toMatch(/OK\s*$/)
+    const marked = await mark(restart)
+    expect(run('jpeginfo', ['-c', file('restart-marked.jpg', marked)])).toMatch(/64 x\s+64\s+8bit.*OK\s*$/)
+    expect(quantTables(marked)).toEqual(quantTables(restart))
+    const { box } = await measure('jpeg', restart, marked, 8)
+    const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 64, 64)
+    expect(box.right).toBeGreaterThan(at.x)
+    expect(box.left).toBeGreaterThanOrEqual(Math.floor(at.x / 8) * 8)
+    expect(box.top).toBeGreaterThanOrEqual(Math.floor(at.y / 8) * 8)
+  })
+
+  it('takes progressive JPEGs through whole-image pixels, and refuses them past that limit', async () => {
+    const small = file('progressive.jpg', new Uint8Array())
+    run('convert', ['-size', '800x600', 'gradient:', '-quality', '80', '-interlace', 'JPEG', small])
+    const progressive = new Uint8Array(readFileSync(small))
+    const marked = await mark(progressive)
+    expect(run('jpeginfo', ['-c', file('progressive-marked.jpg', marked)])).toMatch(/OK\s*$/)
+    expect(Math.abs(estimateJpegQuality(marked) - 80)).toBeLessThanOrEqual(1) // re-encoded at the estimated quality
+    const large = file('progressive-large.jpg', new Uint8Array())
+    run('convert', ['-size', '2048x2048', 'gradient:', '-interlace', 'JPEG', large])
+    await expect(mark(new Uint8Array(readFileSync(large)))).rejects.toThrow(/progressive/)
+  })
+})
+
+const quantTables = (bytes: Uint8Array) =>
+  jpegSegments(bytes)
+    .segments.filter((s) => s.marker === 0xdb)
+    .map((s) => Array.from(s.payload))
+
+/**
+ * A mid-grey 8-bit grey JPEG with a restart marker after every block, written by hand from
+ * the standard (not by our encoder): Annex K tables; each block is DC category 0 ("00") and
+ * end-of-block ("1010"), padded with ones: 0x2B.
+ */
+function restartJpeg(size: number): Uint8Array {
+  const segment = (marker: number, body: number[]) => [0xff, marker, (body.length + 2) >> 8, (body.length + 2) & 255, ...body]
+  const dcCounts = [0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0]
+  const acCounts = [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d]
+  const acSymbols = [0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81, 0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17, 0x18, 0x19, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa]
+  const blocks = (size / 8) ** 2
+  const data: number[] = []
+  for (let i = 0; i < blocks; i++) data.push(0x2b, ...(i < blocks - 1 ? [0xff, 0xd0 + (i % 8)] : []))
+  return Uint8Array.from([
+    0xff, 0xd8,
+    ...segment(0xdb, [0x00, ...Array(64).fill(4)]),
+    ...segment(0xc0, [8, size >> 8, size & 255, size >> 8, size & 255, 1, 1, 0x11, 0]),
+    ...segment(0xc4, [0x00, ...dcCounts, ...Array.from({ length: 12 }, (_, i) => i), 0x10, ...acCounts, ...acSymbols]),
+    ...segment(0xdd, [0, 1]),
+    ...segment(0xda, [1, 1, 0x00, 0, 63, 0]),
+    ...data,
+    0xff, 0xd9,
+  ])
+}
+
 describe('tesseract reads the mark', () => {
-  for (const [name, fill] of [['light', 'white'], ['dark', 'black'], ['noisy', 'noise']] as const) {
+  const cases = [['light', 'white', 'png'], ['dark', 'black', 'png'], ['noisy', 'noise', 'png'], ['noisy JPEG', 'noise', 'jpeg']] as const
+  for (const [name, fill, format] of cases) {
     it(`on a ${name} image`, async () => {
-      const original = image(1024, 768, fill)
+      const original = image(1024, 768, fill, format)
       const marked = await mark(original)
       const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 1024, 768)
-      const crop = file(`ocr-${name}.png`, marked)
-      const out = file(`ocr-${name}-crop.png`, new Uint8Array())
+      const crop = file(`ocr-${name.replace(' ', '-')}.${format === 'png' ? 'png' : 'jpg'}`, marked)
+      const out = file(`ocr-${name.replace(' ', '-')}-crop.png`, new Uint8Array())
       // The plate, inset past its rounded corners, in grey and at twice the size: tesseract's
       // page segmentation stumbles on background showing at the corners of a small crop.
       const inset = Math.round(at.overlay.height / 10)

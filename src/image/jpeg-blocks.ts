@@ -1,0 +1,600 @@
+/**
+ * The visible mark on a sequential (baseline or extended, 8-bit, Huffman) JPEG, in the
+ * coefficient domain: the entropy-coded data is decoded one MCU row at a time, only the
+ * MCUs under the mark go through IDCT → blend → DCT with the file's own quantisation
+ * tables, and every row is Huffman-coded again. Every other block keeps its quantised
+ * coefficients exactly, so there is no generation loss outside the mark, and memory is one
+ * MCU row plus the input and output, whatever the image size.
+ *
+ * Written here because no JPEG library for JS or wasm exposes quantised coefficients
+ * (jpegtran's role); @jsquash decodes to pixels, which costs 4 bytes a pixel at once.
+ * Progressive, arithmetic-coded, 12-bit, CMYK and multi-scan files return undefined: the
+ * caller takes the whole-image path for those.
+ */
+import { concat, FormatError, u16be } from '../formats/bytes'
+import { jpegSegments, type JpegSegment } from '../formats/jpeg'
+import { blendRow, type Placement } from '../label/image-mark'
+
+const SOF0 = 0xc0
+const SOF1 = 0xc1
+const DHT = 0xc4
+const DQT = 0xdb
+const DRI = 0xdd
+const APP14 = 0xee
+
+/** Zig-zag index → natural (row-major) index of an 8 × 8 block. */
+const ZIGZAG = Uint8Array.from([
+  0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28, 35, 42,
+  49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+])
+
+interface Component {
+  id: number
+  h: number
+  v: number
+  /** Quantisation table, natural order. */
+  quant: Uint16Array
+  dcTable: DecodeTable
+  acTable: DecodeTable
+  /** This component's block offset inside one MCU's coefficient run. */
+  offset: number
+}
+
+interface Frame {
+  width: number
+  height: number
+  hmax: number
+  vmax: number
+  mcusPerLine: number
+  mcuRows: number
+  blocksPerMcu: number
+  components: Component[]
+  restartInterval: number
+  /** Segments before the scan that are neither Huffman tables nor the restart interval. */
+  kept: JpegSegment[]
+  /** Where the entropy-coded data of the one scan starts. */
+  dataStart: number
+}
+
+/** The marked file (no label yet), or undefined when this JPEG is not one this path codes. */
+export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Array | undefined {
+  const frame = readFrame(bytes)
+  if (!frame) return undefined
+  const { mcusPerLine, mcuRows, blocksPerMcu, components, hmax, vmax } = frame
+  const mcuWidth = 8 * hmax
+  const mcuHeight = 8 * vmax
+  const markTop = Math.floor(placement.y / mcuHeight)
+  const markBottom = Math.floor((placement.y + placement.overlay.height - 1) / mcuHeight)
+  const markLeft = Math.floor(placement.x / mcuWidth)
+  const markRight = Math.min(mcusPerLine - 1, Math.floor((placement.x + placement.overlay.width - 1) / mcuWidth))
+
+  const reader = new BitReader(bytes, frame.dataStart)
+  const writer = new BitWriter(bytes.length)
+  const row = new Int16Array(mcusPerLine * blocksPerMcu * 64)
+  const decodePred = new Int32Array(components.length)
+  const encodePred = new Int32Array(components.length)
+  let mcusToRestart = frame.restartInterval
+  for (let my = 0; my < mcuRows; my++) {
+    row.fill(0)
+    for (let mx = 0; mx < mcusPerLine; mx++) {
+      if (frame.restartInterval) {
+        if (mcusToRestart === 0) {
+          reader.restart()
+          decodePred.fill(0)
+          mcusToRestart = frame.restartInterval
+        }
+        mcusToRestart--
+      }
+      const mcu = (mx * blocksPerMcu) * 64
+      components.forEach((c, ci) => {
+        for (let b = 0; b < c.h * c.v; b++) {
+          decodePred[ci] = decodeBlock(reader, c, row, mcu + (c.offset + b) * 64, decodePred[ci]!)
+        }
+      })
+    }
+    if (my >= markTop && my <= markBottom) markBand(frame, row, my, markLeft, markRight, placement)
+    for (let mx = 0; mx < mcusPerLine; mx++) {
+      const mcu = mx * blocksPerMcu * 64
+      components.forEach((c, ci) => {
+        const tables = ci === 0 ? LUMA : CHROMA
+        for (let b = 0; b < c.h * c.v; b++) encodePred[ci] = encodeBlock(writer, tables, row, mcu + (c.offset + b) * 64, encodePred[ci]!)
+      })
+    }
+  }
+  // Data that goes on past the scan (a second scan, DNL) is not this path's to drop.
+  if (!reader.endsAtEoi()) return undefined
+  return assemble(bytes, frame, writer.finish())
+}
+
+/** Header segments → frame, or undefined for a JPEG kind this path does not code. */
+function readFrame(bytes: Uint8Array): Frame | undefined {
+  const { segments, scan } = jpegSegments(bytes)
+  const quant: Uint16Array[] = []
+  const tables = new Map<number, DecodeTable>()
+  let sof: JpegSegment | undefined
+  let restartInterval = 0
+  for (const s of segments) {
+    const p = s.payload
+    if (s.marker === DQT) readQuantTables(p, quant)
+    else if (s.marker === DHT) readHuffmanTables(p, tables)
+    else if (s.marker === DRI) restartInterval = p.length >= 2 ? u16be(p, 0) : 0
+    else if (s.marker >= 0xc0 && s.marker <= 0xcf && s.marker !== DHT && s.marker !== 0xc8 && s.marker !== 0xcc) sof = s
+    // Adobe's transform flag 0 means RGB or CMYK samples, not YCbCr.
+    else if (s.marker === APP14 && p.length >= 12 && String.fromCharCode(...p.subarray(0, 5)) === 'Adobe' && p[11] === 0) return undefined
+  }
+  if (!sof || (sof.marker !== SOF0 && sof.marker !== SOF1)) return undefined
+  const f = sof.payload
+  if (f.length < 6 || f[0] !== 8) return undefined
+  const height = u16be(f, 1)
+  const width = u16be(f, 3)
+  const count = f[5]!
+  if ((count !== 1 && count !== 3) || f.length < 6 + count * 3 || height === 0) return undefined
+
+  // The one scan: every component, full spectrum, no successive approximation.
+  const sos = bytes.subarray(scan + 4, scan + 2 + u16be(bytes, scan + 2))
+  if (sos[0] !== count || sos.length < 1 + count * 2 + 3) return undefined
+  const [ss, se, ahal] = [sos[1 + count * 2], sos[2 + count * 2], sos[3 + count * 2]]
+  if (ss !== 0 || se !== 63 || ahal !== 0) return undefined
+
+  const components: Component[] = []
+  let offset = 0
+  for (let i = 0; i < count; i++) {
+    const id = f[6 + i * 3]!
+    const sampling = f[7 + i * 3]!
+    const q = quant[f[8 + i * 3]!]
+    const selectorAt = Array.from({ length: count }, (_, k) => 1 + k * 2).find((at) => sos[at] === id)
+    if (!q || selectorAt === undefined) throw new FormatError('corrupt JPEG: a component has no tables')
+    const dcTable = tables.get(sos[selectorAt + 1]! >> 4)
+    const acTable = tables.get(16 + (sos[selectorAt + 1]! & 15))
+    if (!dcTable || !acTable) throw new FormatError('corrupt JPEG: missing Huffman table')
+    // A single-component scan codes one block per MCU whatever its sampling factors say.
+    const h = count === 1 ? 1 : sampling >> 4
+    const v = count === 1 ? 1 : sampling & 15
+    if (h < 1 || h > 4 || v < 1 || v > 4) throw new FormatError('corrupt JPEG sampling factors')
+    components.push({ id, h, v, quant: q, dcTable, acTable, offset })
+    offset += h * v
+  }
+  const hmax = Math.max(...components.map((c) => c.h))
+  const vmax = Math.max(...components.map((c) => c.v))
+  // Chroma resampling below assumes whole ratios, as every real encoder writes them.
+  if (components.some((c) => hmax % c.h !== 0 || vmax % c.v !== 0)) return undefined
+  const dataStart = scan + 2 + u16be(bytes, scan + 2)
+  return {
+    width,
+    height,
+    hmax,
+    vmax,
+    mcusPerLine: Math.ceil(width / (8 * hmax)),
+    mcuRows: Math.ceil(height / (8 * vmax)),
+    blocksPerMcu: offset,
+    components,
+    restartInterval,
+    kept: segments.filter((s) => s.marker !== DHT && s.marker !== DRI),
+    dataStart,
+  }
+}
+
+function readQuantTables(p: Uint8Array, out: Uint16Array[]): void {
+  let at = 0
+  while (at < p.length) {
+    const wide = p[at]! >> 4
+    const id = p[at]! & 15
+    if (id > 3 || at + 1 + (wide ? 128 : 64) > p.length) throw new FormatError('corrupt JPEG quantisation table')
+    const table = new Uint16Array(64)
+    for (let i = 0; i < 64; i++) table[ZIGZAG[i]!] = wide ? u16be(p, at + 1 + i * 2) : p[at + 1 + i]!
+    if (table.includes(0)) throw new FormatError('corrupt JPEG quantisation table: zero step')
+    out[id] = table
+    at += 1 + (wide ? 128 : 64)
+  }
+}
+
+/** Decoding by a 16-bit lookup: entry = code length << 8 | symbol (0 length: no code). */
+type DecodeTable = Uint16Array
+
+/** Keys: 0–3 DC tables, 16–19 AC tables. */
+function readHuffmanTables(p: Uint8Array, out: Map<number, DecodeTable>): void {
+  let at = 0
+  while (at < p.length) {
+    if (at + 17 > p.length) throw new FormatError('corrupt JPEG Huffman table')
+    const kind = p[at]! >> 4
+    const id = p[at]! & 15
+    const counts = p.subarray(at + 1, at + 17)
+    const total = counts.reduce((a, b) => a + b, 0)
+    const symbols = p.subarray(at + 17, at + 17 + total)
+    if (kind > 1 || id > 3 || symbols.length !== total) throw new FormatError('corrupt JPEG Huffman table')
+    const table = new Uint16Array(65536)
+    let code = 0
+    let k = 0
+    for (let length = 1; length <= 16; length++) {
+      for (let i = 0; i < counts[length - 1]!; i++) {
+        const span = 1 << (16 - length)
+        const start = code << (16 - length)
+        if (start + span > 65536) throw new FormatError('corrupt JPEG Huffman table: too many codes')
+        table.fill((length << 8) | symbols[k++]!, start, start + span)
+        code++
+      }
+      code <<= 1
+    }
+    out.set(kind * 16 + id, table)
+    at += 17 + total
+  }
+}
+
+/** Entropy-coded bits, with 0xFF00 unstuffed; a marker ends the data (then zeros follow). */
+class BitReader {
+  private bits = 0
+  private count = 0
+  private marker = -1
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private at: number,
+  ) {}
+
+  private fill(): void {
+    while (this.count <= 24) {
+      let byte = 0
+      if (this.marker < 0) {
+        if (this.at >= this.bytes.length) throw new FormatError('truncated JPEG image data')
+        byte = this.bytes[this.at]!
+        if (byte === 0xff) {
+          const next = this.bytes[this.at + 1]
+          if (next === 0) this.at += 2
+          else {
+            this.marker = next ?? 0xd9
+            byte = 0
+          }
+        } else this.at++
+      }
+      this.bits = ((this.bits << 8) | byte) >>> 0
+      this.count += 8
+    }
+  }
+
+  huffman(table: DecodeTable): number {
+    if (this.count < 16) this.fill()
+    const entry = table[(this.bits >>> (this.count - 16)) & 0xffff]!
+    const length = entry >> 8
+    if (length === 0) throw new FormatError('corrupt JPEG image data: bad Huffman code')
+    this.count -= length
+    return entry & 0xff
+  }
+
+  /** `size` raw bits as a signed coefficient (JPEG's EXTEND). */
+  receive(size: number): number {
+    if (size === 0) return 0
+    if (this.count < size) this.fill()
+    const value = (this.bits >>> (this.count - size)) & ((1 << size) - 1)
+    this.count -= size
+    return value < 1 << (size - 1) ? value - (1 << size) + 1 : value
+  }
+
+  /** At a restart interval: drop the padding bits and step over the RSTn marker. */
+  restart(): void {
+    this.count = 0
+    this.bits = 0
+    if (this.marker < 0) this.seekMarker()
+    if (this.marker < 0xd0 || this.marker > 0xd7) throw new FormatError('corrupt JPEG: expected a restart marker')
+    this.at += 2
+    this.marker = -1
+  }
+
+  /** Whether the marker after the data is EOI. */
+  endsAtEoi(): boolean {
+    if (this.marker < 0) this.seekMarker()
+    return this.marker === 0xd9
+  }
+
+  private seekMarker(): void {
+    while (this.at < this.bytes.length - 1 && !(this.bytes[this.at] === 0xff && this.bytes[this.at + 1] !== 0)) this.at++
+    this.marker = this.bytes[this.at + 1] ?? -1
+  }
+}
+
+/** Decodes one block into `out[at..at+64)` (zig-zag order); returns the new DC predictor. */
+function decodeBlock(reader: BitReader, c: Component, out: Int16Array, at: number, pred: number): number {
+  const dc = pred + reader.receive(reader.huffman(c.dcTable))
+  out[at] = dc
+  for (let k = 1; k < 64; ) {
+    const rs = reader.huffman(c.acTable)
+    const run = rs >> 4
+    const size = rs & 15
+    if (size === 0) {
+      if (run !== 15) break // end of block
+      k += 16
+      continue
+    }
+    k += run
+    if (k > 63) throw new FormatError('corrupt JPEG image data: coefficient out of range')
+    out[at + k] = reader.receive(size)
+    k++
+  }
+  return dc
+}
+
+class BitWriter {
+  private chunks: Uint8Array[] = []
+  private buffer: Uint8Array
+  private at = 0
+  private bits = 0
+  private count = 0
+
+  constructor(expected: number) {
+    this.buffer = new Uint8Array(Math.max(64 * 1024, Math.min(expected, 4 * 1024 * 1024)))
+  }
+
+  write(value: number, length: number): void {
+    this.bits = ((this.bits << length) | (value & ((1 << length) - 1))) >>> 0
+    this.count += length
+    while (this.count >= 8) {
+      const byte = (this.bits >>> (this.count - 8)) & 0xff
+      this.count -= 8
+      this.byte(byte)
+      if (byte === 0xff) this.byte(0) // stuffing
+    }
+    this.bits &= (1 << this.count) - 1
+  }
+
+  private byte(b: number): void {
+    if (this.at === this.buffer.length) {
+      this.chunks.push(this.buffer)
+      this.buffer = new Uint8Array(this.buffer.length)
+      this.at = 0
+    }
+    this.buffer[this.at++] = b
+  }
+
+  /** Pads the last byte with ones, as the standard asks. */
+  finish(): Uint8Array {
+    if (this.count > 0) this.write(0x7f, 8 - this.count)
+    return concat([...this.chunks, this.buffer.subarray(0, this.at)])
+  }
+}
+
+interface EncodeTables {
+  dc: HuffmanCodes
+  ac: HuffmanCodes
+  /** The DHT payload bytes announcing them. */
+  dht: number[][]
+}
+
+/** code and length per symbol */
+interface HuffmanCodes {
+  code: Uint16Array
+  length: Uint8Array
+}
+
+/** Category of a value: the number of bits of its magnitude. */
+const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)))
+
+function encodeBlock(writer: BitWriter, tables: EncodeTables, block: Int16Array, at: number, pred: number): number {
+  const dc = block[at]!
+  const diff = dc - pred
+  const dcSize = category(diff)
+  writer.write(tables.dc.code[dcSize]!, tables.dc.length[dcSize]!)
+  if (dcSize) writer.write(diff < 0 ? diff - 1 : diff, dcSize)
+  let run = 0
+  for (let k = 1; k < 64; k++) {
+    const v = block[at + k]!
+    if (v === 0) {
+      run++
+      continue
+    }
+    while (run > 15) {
+      writer.write(tables.ac.code[0xf0]!, tables.ac.length[0xf0]!)
+      run -= 16
+    }
+    const size = category(v)
+    const symbol = (run << 4) | size
+    writer.write(tables.ac.code[symbol]!, tables.ac.length[symbol]!)
+    writer.write(v < 0 ? v - 1 : v, size)
+    run = 0
+  }
+  if (run > 0) writer.write(tables.ac.code[0]!, tables.ac.length[0]!)
+  return dc
+}
+
+// The typical tables of JPEG Annex K.3: they code every symbol an 8-bit baseline block can
+// produce, so re-coded blocks always fit (the file's own tables may lack symbols the mark needs).
+const K3 = {
+  lumaDc: [[0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]],
+  chromaDc: [[0, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]],
+  lumaAc: [
+    [0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7d],
+    [
+      0x01, 0x02, 0x03, 0x00, 0x04, 0x11, 0x05, 0x12, 0x21, 0x31, 0x41, 0x06, 0x13, 0x51, 0x61, 0x07, 0x22, 0x71, 0x14, 0x32, 0x81,
+      0x91, 0xa1, 0x08, 0x23, 0x42, 0xb1, 0xc1, 0x15, 0x52, 0xd1, 0xf0, 0x24, 0x33, 0x62, 0x72, 0x82, 0x09, 0x0a, 0x16, 0x17, 0x18,
+      0x19, 0x1a, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x34, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48,
+      0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74, 0x75,
+      0x76, 0x77, 0x78, 0x79, 0x7a, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99,
+      0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xc2, 0xc3,
+      0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe1, 0xe2, 0xe3, 0xe4, 0xe5,
+      0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+    ],
+  ],
+  chromaAc: [
+    [0, 2, 1, 2, 4, 4, 3, 4, 7, 5, 4, 4, 0, 1, 2, 0x77],
+    [
+      0x00, 0x01, 0x02, 0x03, 0x11, 0x04, 0x05, 0x21, 0x31, 0x06, 0x12, 0x41, 0x51, 0x07, 0x61, 0x71, 0x13, 0x22, 0x32, 0x81, 0x08,
+      0x14, 0x42, 0x91, 0xa1, 0xb1, 0xc1, 0x09, 0x23, 0x33, 0x52, 0xf0, 0x15, 0x62, 0x72, 0xd1, 0x0a, 0x16, 0x24, 0x34, 0xe1, 0x25,
+      0xf1, 0x17, 0x18, 0x19, 0x1a, 0x26, 0x27, 0x28, 0x29, 0x2a, 0x35, 0x36, 0x37, 0x38, 0x39, 0x3a, 0x43, 0x44, 0x45, 0x46, 0x47,
+      0x48, 0x49, 0x4a, 0x53, 0x54, 0x55, 0x56, 0x57, 0x58, 0x59, 0x5a, 0x63, 0x64, 0x65, 0x66, 0x67, 0x68, 0x69, 0x6a, 0x73, 0x74,
+      0x75, 0x76, 0x77, 0x78, 0x79, 0x7a, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97,
+      0x98, 0x99, 0x9a, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba,
+      0xc2, 0xc3, 0xc4, 0xc5, 0xc6, 0xc7, 0xc8, 0xc9, 0xca, 0xd2, 0xd3, 0xd4, 0xd5, 0xd6, 0xd7, 0xd8, 0xd9, 0xda, 0xe2, 0xe3, 0xe4,
+      0xe5, 0xe6, 0xe7, 0xe8, 0xe9, 0xea, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9, 0xfa,
+    ],
+  ],
+}
+
+function huffmanCodes([counts, symbols]: number[][]): HuffmanCodes {
+  const out = { code: new Uint16Array(256), length: new Uint8Array(256) }
+  let code = 0
+  let k = 0
+  for (let length = 1; length <= 16; length++) {
+    for (let i = 0; i < counts![length - 1]!; i++) {
+      out.code[symbols![k]!] = code++
+      out.length[symbols![k++]!] = length
+    }
+    code <<= 1
+  }
+  return out
+}
+
+const dhtPayload = (classAndId: number, [counts, symbols]: number[][]) => [classAndId, ...counts!, ...symbols!]
+
+const LUMA: EncodeTables = { dc: huffmanCodes(K3.lumaDc), ac: huffmanCodes(K3.lumaAc), dht: [dhtPayload(0x00, K3.lumaDc), dhtPayload(0x10, K3.lumaAc)] }
+const CHROMA: EncodeTables = { dc: huffmanCodes(K3.chromaDc), ac: huffmanCodes(K3.chromaAc), dht: [dhtPayload(0x01, K3.chromaDc), dhtPayload(0x11, K3.chromaAc)] }
+
+/** SOI, the kept header segments, our Huffman tables, a scan header naming them, the data, EOI. */
+function assemble(bytes: Uint8Array, frame: Frame, data: Uint8Array): Uint8Array {
+  const dhtBody = [...LUMA.dht, ...(frame.components.length > 1 ? CHROMA.dht : [])].flat()
+  const dht = [0xff, DHT, (dhtBody.length + 2) >> 8, (dhtBody.length + 2) & 0xff, ...dhtBody]
+  const n = frame.components.length
+  const sos = [0xff, 0xda, 0, 6 + 2 * n, n, ...frame.components.flatMap((c, i) => [c.id, i === 0 ? 0x00 : 0x11]), 0, 63, 0]
+  const sofAt = frame.kept.findIndex((s) => s.marker === SOF0 || s.marker === SOF1)
+  return concat([
+    bytes.subarray(0, 2),
+    ...frame.kept.slice(0, sofAt + 1).map((s) => bytes.subarray(s.start, s.end)),
+    Uint8Array.from(dht),
+    ...frame.kept.slice(sofAt + 1).map((s) => bytes.subarray(s.start, s.end)),
+    Uint8Array.from(sos),
+    data,
+    Uint8Array.from([0xff, 0xd9]),
+  ])
+}
+
+// 8-point DCT basis: COS[u * 8 + x] = C(u)/2 · cos((2x + 1)uπ/16).
+const COS = Float64Array.from({ length: 64 }, (_, i) => {
+  const u = i >> 3
+  const x = i & 7
+  return (u === 0 ? Math.SQRT1_2 : 1) * 0.5 * Math.cos(((2 * x + 1) * u * Math.PI) / 16)
+})
+
+/** Dequantised zig-zag coefficients → 8 × 8 samples (level-shifted, clamped). */
+function inverseDct(block: Int16Array, at: number, quant: Uint16Array, out: Float64Array): void {
+  const coef = new Float64Array(64)
+  for (let k = 0; k < 64; k++) coef[ZIGZAG[k]!] = block[at + k]! * quant[ZIGZAG[k]!]!
+  const tmp = new Float64Array(64)
+  for (let y = 0; y < 8; y++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0
+      for (let v = 0; v < 8; v++) s += COS[v * 8 + y]! * coef[v * 8 + u]!
+      tmp[y * 8 + u] = s
+    }
+  }
+  for (let y = 0; y < 8; y++) {
+    for (let x = 0; x < 8; x++) {
+      let s = 0
+      for (let u = 0; u < 8; u++) s += COS[u * 8 + x]! * tmp[y * 8 + u]!
+      out[y * 8 + x] = Math.min(255, Math.max(0, Math.round(s + 128)))
+    }
+  }
+}
+
+/** 8 × 8 samples → quantised zig-zag coefficients. */
+function forwardDct(samples: Float64Array, quant: Uint16Array, block: Int16Array, at: number): void {
+  const tmp = new Float64Array(64)
+  for (let y = 0; y < 8; y++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0
+      for (let x = 0; x < 8; x++) s += COS[u * 8 + x]! * (samples[y * 8 + x]! - 128)
+      tmp[y * 8 + u] = s
+    }
+  }
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0
+      for (let y = 0; y < 8; y++) s += COS[v * 8 + y]! * tmp[y * 8 + u]!
+      const natural = v * 8 + u
+      block[at + INVERSE_ZIGZAG[natural]!] = Math.round(s / quant[natural]!)
+    }
+  }
+}
+
+const toByte = (v: number) => Math.min(255, Math.max(0, Math.round(v)))
+
+const INVERSE_ZIGZAG = Uint8Array.from({ length: 64 }, (_, natural) => ZIGZAG.indexOf(natural))
+
+/**
+ * The MCUs [left, right] of MCU row `my` through pixels: IDCT, colour conversion (box
+ * up-sampling), the mark blended row by row, and back (box down-sampling, DCT, quantise).
+ */
+function markBand(frame: Frame, row: Int16Array, my: number, left: number, right: number, placement: Placement): void {
+  const { components, hmax, vmax, blocksPerMcu } = frame
+  const mcuWidth = 8 * hmax
+  const mcuHeight = 8 * vmax
+  const tileWidth = (right - left + 1) * mcuWidth
+  // One plane per component at full resolution over the tile.
+  const planes = components.map(() => new Float64Array(tileWidth * mcuHeight))
+  const samples = new Float64Array(64)
+  const eachBlock = (fn: (c: Component, ci: number, at: number, bx: number, by: number) => void) => {
+    for (let mx = left; mx <= right; mx++) {
+      components.forEach((c, ci) => {
+        for (let b = 0; b < c.h * c.v; b++) {
+          const at = (mx * blocksPerMcu + c.offset + b) * 64
+          fn(c, ci, at, (mx - left) * 8 * c.h + (b % c.h) * 8, Math.floor(b / c.h) * 8)
+        }
+      })
+    }
+  }
+  eachBlock((c, ci, at, bx, by) => {
+    inverseDct(row, at, c.quant, samples)
+    const sx = hmax / c.h
+    const sy = vmax / c.v
+    for (let y = 0; y < 8; y++) {
+      for (let x = 0; x < 8; x++) {
+        const value = samples[y * 8 + x]!
+        for (let dy = 0; dy < sy; dy++) {
+          const base = ((by + y) * sy + dy) * tileWidth + (bx + x) * sx
+          for (let dx = 0; dx < sx; dx++) planes[ci]![base + dx] = value
+        }
+      }
+    }
+  })
+
+  const rgba = new Uint8Array(tileWidth * 4)
+  const shifted = { ...placement, x: placement.x - left * mcuWidth }
+  const [Y, Cb, Cr] = planes as [Float64Array, Float64Array?, Float64Array?]
+  for (let y = 0; y < mcuHeight; y++) {
+    const imageY = my * mcuHeight + y
+    if (imageY < placement.y || imageY >= placement.y + placement.overlay.height) continue
+    const o = y * tileWidth
+    for (let x = 0; x < tileWidth; x++) {
+      const l = Y[o + x]!
+      const cb = Cb ? Cb[o + x]! - 128 : 0
+      const cr = Cr ? Cr[o + x]! - 128 : 0
+      rgba[x * 4] = toByte(l + 1.402 * cr)
+      rgba[x * 4 + 1] = toByte(l - 0.344136 * cb - 0.714136 * cr)
+      rgba[x * 4 + 2] = toByte(l + 1.772 * cb)
+      rgba[x * 4 + 3] = 255
+    }
+    const before = rgba.slice()
+    blendRow(rgba, { channels: 4, sampleBytes: 1 }, imageY, shifted, tileWidth)
+    for (let x = 0; x < tileWidth; x++) {
+      const i = x * 4
+      // Unblended pixels keep their exact samples rather than a rounded colour round trip.
+      if (rgba[i] === before[i] && rgba[i + 1] === before[i + 1] && rgba[i + 2] === before[i + 2]) continue
+      const [r, g, b] = [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!]
+      Y[o + x] = 0.299 * r + 0.587 * g + 0.114 * b
+      if (Cb) Cb[o + x] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
+      if (Cr) Cr[o + x] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b
+    }
+  }
+
+  eachBlock((c, ci, at, bx, by) => {
+    const sx = hmax / c.h
+    const sy = vmax / c.v
+    for (let y = 0; y < 8; y++) {
+      for (let x = 0; x < 8; x++) {
+        let sum = 0
+        for (let dy = 0; dy < sy; dy++) {
+          const base = ((by + y) * sy + dy) * tileWidth + (bx + x) * sx
+          for (let dx = 0; dx < sx; dx++) sum += planes[ci]![base + dx]!
+        }
+        samples[y * 8 + x] = sum / (sx * sy)
+      }
+    }
+    forwardDct(samples, c.quant, row, at)
+  })
+}
