@@ -90,7 +90,7 @@ async function visibleVsSharp(): Promise<string[]> {
       const overlayPng = await sharp(Buffer.from(overlay.rgba.buffer), { raw: { width: overlay.width, height: overlay.height, channels: 4 } }).png().toBuffer()
       const viaSharp = () => {
         const img = sharp(bytes).composite([{ input: overlayPng, left: placement.x, top: placement.y }]).withXmp(xmp)
-        return (format === 'png' ? img.png() : img.jpeg({ quality: 92, mozjpeg: true })).toBuffer()
+        return (format === 'png' ? img.png() : img.jpeg({ quality: 92 })).toBuffer()
       }
       const ctx = { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs }
       const refused = await labelFile(bytes, formatFor(bytes), label, ctx).then(() => undefined, (e: Error) => e.message)

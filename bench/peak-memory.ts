@@ -4,7 +4,6 @@
  */
 import { readFileSync } from 'node:fs'
 import { formatFor } from '../src/formats'
-import { png } from '../src/formats/png'
 import { labelFile } from '../src/image/label-image'
 import { createLabel } from '../src/label/annex-e'
 import { DEFAULT_IMAGE_MARK } from '../src/label/image-mark'
@@ -16,7 +15,8 @@ const [path, mode] = process.argv.slice(2) as [string, 'mark' | 'label']
 const explicit = mode === 'mark' ? ctx : undefined
 const bytes = new Uint8Array(readFileSync(path))
 const tiny = path.endsWith('.png') ? 'test/fixtures/images/mark.png' : 'test/fixtures/images/mark.jpg'
-await labelFile(new Uint8Array(readFileSync(tiny)), png, label, explicit)
+const warm = new Uint8Array(readFileSync(tiny))
+await labelFile(warm, formatFor(warm), label, explicit)
 
 // maxRSS is a high-water mark that tsx's own start-up may already have set: measure from the
 // current resident size, and say "at most" when the work never rose past the old mark.

@@ -36,6 +36,8 @@ interface Component {
   quant: Uint16Array
   dcTable: DecodeTable
   acTable: DecodeTable
+  /** The same tables for coding. */
+  codes: EncodeTables
   /** This component's block offset inside one MCU's coefficient run. */
   offset: number
 }
@@ -60,6 +62,22 @@ interface Frame {
 export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Array | undefined {
   const frame = readFrame(bytes)
   if (!frame) return undefined
+  // Best: the file's own Huffman tables, and unchanged MCUs copied bit for bit. That needs
+  // tables that code every symbol a block can hold (the Annex K ones most encoders use
+  // unoptimised do) and no restart markers (copies would cross them). Otherwise, as with
+  // the optimised tables of mozjpeg or libvips, every block is coded again with Annex K's.
+  const keepTables = !frame.restartInterval && frame.components.every((c) => codesEverySymbol(c.codes))
+  return codeScan(bytes, frame, placement, keepTables)
+}
+
+const DC_SYMBOLS = Array.from({ length: 12 }, (_, i) => i)
+const AC_SYMBOLS = [0x00, 0xf0, ...Array.from({ length: 160 }, (_, i) => (Math.floor(i / 10) << 4) | ((i % 10) + 1))]
+
+function codesEverySymbol({ dc, ac }: EncodeTables): boolean {
+  return DC_SYMBOLS.every((s) => dc.length[s]! > 0) && AC_SYMBOLS.every((s) => ac.length[s]! > 0)
+}
+
+function codeScan(bytes: Uint8Array, frame: Frame, placement: Placement, keepTables: boolean): Uint8Array | undefined {
   const { mcusPerLine, mcuRows, blocksPerMcu, components, hmax, vmax } = frame
   const mcuWidth = 8 * hmax
   const mcuHeight = 8 * vmax
@@ -69,14 +87,25 @@ export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Ar
   const markRight = Math.min(mcusPerLine - 1, Math.floor((placement.x + placement.overlay.width - 1) / mcuWidth))
 
   const reader = new BitReader(bytes, frame.dataStart)
+  // A second reader trails the first and copies the bits of unchanged MCUs to the output.
+  const source = new BitReader(bytes, frame.dataStart)
   const writer = new BitWriter(bytes.length)
   const row = new Int16Array(mcusPerLine * blocksPerMcu * 64)
-  const decodePred = new Int32Array(components.length)
-  const encodePred = new Int32Array(components.length)
+  // The component of each block of an MCU, in coding order (e.g. Y Y Y Y Cb Cr).
+  const plan = components.flatMap((c, ci) => Array<number>(c.h * c.v).fill(ci))
+  const tables = components.map((c, ci) => (keepTables ? c.codes : ci === 0 ? LUMA : CHROMA))
+  const n = components.length
+  // Per MCU of the row: where its bits start, and the DC predictors it starts from.
+  const starts = new Float64Array(mcusPerLine + 1)
+  const preds = new Int32Array((mcusPerLine + 1) * n)
+  const decodePred = new Int32Array(n)
+  const encodePred = new Int32Array(n)
+  let copied = 0 // input bits the trailing reader has passed
+  let pending = 0 // input bits, up to here, that are to be copied as they are
   let mcusToRestart = frame.restartInterval
   for (let my = 0; my < mcuRows; my++) {
     row.fill(0)
-    for (let mx = 0; mx < mcusPerLine; mx++) {
+    for (let mx = 0, at = 0; mx < mcusPerLine; mx++) {
       if (frame.restartInterval) {
         if (mcusToRestart === 0) {
           reader.restart()
@@ -85,32 +114,51 @@ export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Ar
         }
         mcusToRestart--
       }
-      const mcu = (mx * blocksPerMcu) * 64
-      components.forEach((c, ci) => {
-        for (let b = 0; b < c.h * c.v; b++) {
-          decodePred[ci] = decodeBlock(reader, c, row, mcu + (c.offset + b) * 64, decodePred[ci]!)
-        }
-      })
+      starts[mx] = reader.consumed()
+      for (let i = 0; i < n; i++) preds[mx * n + i] = decodePred[i]!
+      for (const ci of plan) {
+        decodePred[ci] = decodeBlock(reader, components[ci]!, row, at, decodePred[ci]!)
+        at += 64
+      }
     }
-    if (my >= markTop && my <= markBottom) markBand(frame, row, my, markLeft, markRight, placement)
-    for (let mx = 0; mx < mcusPerLine; mx++) {
-      const mcu = mx * blocksPerMcu * 64
-      components.forEach((c, ci) => {
-        const tables = ci === 0 ? LUMA : CHROMA
-        for (let b = 0; b < c.h * c.v; b++) encodePred[ci] = encodeBlock(writer, tables, row, mcu + (c.offset + b) * 64, encodePred[ci]!)
-      })
+    starts[mcusPerLine] = reader.consumed()
+    for (let i = 0; i < n; i++) preds[mcusPerLine * n + i] = decodePred[i]!
+    const inBand = my >= markTop && my <= markBottom
+    if (inBand) markBand(frame, row, my, markLeft, markRight, placement)
+    for (let mx = 0, at = 0; mx < mcusPerLine; mx++, at += blocksPerMcu * 64) {
+      const changed = inBand && mx >= markLeft && mx <= markRight
+      // An unchanged MCU whose predictors agree codes to the very same bits.
+      if (keepTables && !changed && samePredictors(encodePred, preds, mx * n)) {
+        pending = starts[mx + 1]!
+        for (let i = 0; i < n; i++) encodePred[i] = preds[(mx + 1) * n + i]!
+        continue
+      }
+      source.copyTo(writer, pending - copied)
+      source.skip(starts[mx + 1]! - pending)
+      copied = pending = starts[mx + 1]!
+      for (let b = 0; b < plan.length; b++) {
+        const ci = plan[b]!
+        encodePred[ci] = encodeBlock(writer, tables[ci]!, row, at + b * 64, encodePred[ci]!)
+      }
     }
   }
+  source.copyTo(writer, pending - copied)
   // Data that goes on past the scan (a second scan, DNL) is not this path's to drop.
   if (!reader.endsAtEoi()) return undefined
-  return assemble(bytes, frame, writer.finish())
+  const data = writer.finish()
+  return keepTables ? concat([bytes.subarray(0, frame.dataStart), data, Uint8Array.from([0xff, 0xd9])]) : assemble(bytes, frame, data)
+}
+
+function samePredictors(current: Int32Array, preds: Int32Array, at: number): boolean {
+  for (let i = 0; i < current.length; i++) if (current[i] !== preds[at + i]) return false
+  return true
 }
 
 /** Header segments → frame, or undefined for a JPEG kind this path does not code. */
 function readFrame(bytes: Uint8Array): Frame | undefined {
   const { segments, scan } = jpegSegments(bytes)
   const quant: Uint16Array[] = []
-  const tables = new Map<number, DecodeTable>()
+  const tables = new Map<number, HuffmanTable>()
   let sof: JpegSegment | undefined
   let restartInterval = 0
   for (const s of segments) {
@@ -144,14 +192,14 @@ function readFrame(bytes: Uint8Array): Frame | undefined {
     const q = quant[f[8 + i * 3]!]
     const selectorAt = Array.from({ length: count }, (_, k) => 1 + k * 2).find((at) => sos[at] === id)
     if (!q || selectorAt === undefined) throw new FormatError('corrupt JPEG: a component has no tables')
-    const dcTable = tables.get(sos[selectorAt + 1]! >> 4)
-    const acTable = tables.get(16 + (sos[selectorAt + 1]! & 15))
-    if (!dcTable || !acTable) throw new FormatError('corrupt JPEG: missing Huffman table')
+    const dc = tables.get(sos[selectorAt + 1]! >> 4)
+    const ac = tables.get(16 + (sos[selectorAt + 1]! & 15))
+    if (!dc || !ac) throw new FormatError('corrupt JPEG: missing Huffman table')
     // A single-component scan codes one block per MCU whatever its sampling factors say.
     const h = count === 1 ? 1 : sampling >> 4
     const v = count === 1 ? 1 : sampling & 15
     if (h < 1 || h > 4 || v < 1 || v > 4) throw new FormatError('corrupt JPEG sampling factors')
-    components.push({ id, h, v, quant: q, dcTable, acTable, offset })
+    components.push({ id, h, v, quant: q, dcTable: dc.decode, acTable: ac.decode, codes: { dc: dc.codes, ac: ac.codes }, offset })
     offset += h * v
   }
   const hmax = Math.max(...components.map((c) => c.h))
@@ -191,8 +239,13 @@ function readQuantTables(p: Uint8Array, out: Uint16Array[]): void {
 /** Decoding by a 16-bit lookup: entry = code length << 8 | symbol (0 length: no code). */
 type DecodeTable = Uint16Array
 
+interface HuffmanTable {
+  decode: DecodeTable
+  codes: HuffmanCodes
+}
+
 /** Keys: 0–3 DC tables, 16–19 AC tables. */
-function readHuffmanTables(p: Uint8Array, out: Map<number, DecodeTable>): void {
+function readHuffmanTables(p: Uint8Array, out: Map<number, HuffmanTable>): void {
   let at = 0
   while (at < p.length) {
     if (at + 17 > p.length) throw new FormatError('corrupt JPEG Huffman table')
@@ -215,7 +268,7 @@ function readHuffmanTables(p: Uint8Array, out: Map<number, DecodeTable>): void {
       }
       code <<= 1
     }
-    out.set(kind * 16 + id, table)
+    out.set(kind * 16 + id, { decode: table, codes: huffmanCodes([Array.from(counts), Array.from(symbols)]) })
     at += 17 + total
   }
 }
@@ -224,6 +277,7 @@ function readHuffmanTables(p: Uint8Array, out: Map<number, DecodeTable>): void {
 class BitReader {
   private bits = 0
   private count = 0
+  private loaded = 0
   private marker = -1
 
   constructor(
@@ -248,6 +302,30 @@ class BitReader {
       }
       this.bits = ((this.bits << 8) | byte) >>> 0
       this.count += 8
+      this.loaded += 8
+    }
+  }
+
+  /** Bits read so far (stuffing not counted). */
+  consumed(): number {
+    return this.loaded - this.count
+  }
+
+  /** `size` (≤ 16) raw bits. */
+  read(size: number): number {
+    if (this.count < size) this.fill()
+    this.count -= size
+    return (this.bits >>> this.count) & ((1 << size) - 1)
+  }
+
+  skip(bits: number): void {
+    for (; bits > 0; bits -= 16) this.read(Math.min(16, bits))
+  }
+
+  copyTo(writer: BitWriter, bits: number): void {
+    for (; bits > 0; bits -= 16) {
+      const size = Math.min(16, bits)
+      writer.write(this.read(size), size)
     }
   }
 
@@ -260,17 +338,44 @@ class BitReader {
     return entry & 0xff
   }
 
+  /**
+   * The AC coefficients of one block into `out[at+1..at+64)`. The hot loop of the whole
+   * path, so code and value are read from one refill of the bit buffer.
+   */
+  acCoefficients(table: DecodeTable, out: Int16Array, at: number): void {
+    for (let k = 1; k < 64; ) {
+      if (this.count < 26) this.fill()
+      const entry = table[(this.bits >>> (this.count - 16)) & 0xffff]!
+      const length = entry >> 8
+      if (length === 0) throw new FormatError('corrupt JPEG image data: bad Huffman code')
+      this.count -= length
+      const size = entry & 15
+      const run = (entry >> 4) & 15
+      if (size === 0) {
+        if (run !== 15) return // end of block
+        k += 16
+        continue
+      }
+      k += run
+      if (k > 63) throw new FormatError('corrupt JPEG image data: coefficient out of range')
+      if (this.count < size) this.fill()
+      this.count -= size
+      const value = (this.bits >>> this.count) & ((1 << size) - 1)
+      out[at + k] = value < 1 << (size - 1) ? value - (1 << size) + 1 : value
+      k++
+    }
+  }
+
   /** `size` raw bits as a signed coefficient (JPEG's EXTEND). */
   receive(size: number): number {
     if (size === 0) return 0
-    if (this.count < size) this.fill()
-    const value = (this.bits >>> (this.count - size)) & ((1 << size) - 1)
-    this.count -= size
+    const value = this.read(size)
     return value < 1 << (size - 1) ? value - (1 << size) + 1 : value
   }
 
   /** At a restart interval: drop the padding bits and step over the RSTn marker. */
   restart(): void {
+    this.loaded -= this.count
     this.count = 0
     this.bits = 0
     if (this.marker < 0) this.seekMarker()
@@ -295,67 +400,62 @@ class BitReader {
 function decodeBlock(reader: BitReader, c: Component, out: Int16Array, at: number, pred: number): number {
   const dc = pred + reader.receive(reader.huffman(c.dcTable))
   out[at] = dc
-  for (let k = 1; k < 64; ) {
-    const rs = reader.huffman(c.acTable)
-    const run = rs >> 4
-    const size = rs & 15
-    if (size === 0) {
-      if (run !== 15) break // end of block
-      k += 16
-      continue
-    }
-    k += run
-    if (k > 63) throw new FormatError('corrupt JPEG image data: coefficient out of range')
-    out[at + k] = reader.receive(size)
-    k++
-  }
+  reader.acCoefficients(c.acTable, out, at)
   return dc
 }
 
 class BitWriter {
-  private chunks: Uint8Array[] = []
-  private buffer: Uint8Array
+  private out: Uint8Array
   private at = 0
   private bits = 0
   private count = 0
 
   constructor(expected: number) {
-    this.buffer = new Uint8Array(Math.max(64 * 1024, Math.min(expected, 4 * 1024 * 1024)))
+    this.out = new Uint8Array(Math.max(64 * 1024, expected))
   }
 
+  /** A Huffman code and, after it, `size` bits of `value` (one's complement when negative). */
+  symbol(codes: HuffmanCodes, symbol: number, value: number, size: number): void {
+    const length = codes.length[symbol]!
+    const extra = value < 0 ? value - 1 : value
+    if (length + size <= 24) this.write((codes.code[symbol]! << size) | (extra & ((1 << size) - 1)), length + size)
+    else {
+      this.write(codes.code[symbol]!, length)
+      this.write(extra, size)
+    }
+  }
+
+  /** At most 24 bits; fewer than 8 are left pending afterwards. */
   write(value: number, length: number): void {
-    this.bits = ((this.bits << length) | (value & ((1 << length) - 1))) >>> 0
-    this.count += length
-    while (this.count >= 8) {
-      const byte = (this.bits >>> (this.count - 8)) & 0xff
-      this.count -= 8
-      this.byte(byte)
-      if (byte === 0xff) this.byte(0) // stuffing
+    const bits = ((this.bits << length) | (value & ((1 << length) - 1))) >>> 0
+    let count = this.count + length
+    while (count >= 8) {
+      count -= 8
+      const byte = (bits >>> count) & 0xff
+      if (this.at + 2 > this.out.length) this.grow()
+      this.out[this.at++] = byte
+      if (byte === 0xff) this.out[this.at++] = 0 // stuffing
     }
-    this.bits &= (1 << this.count) - 1
+    this.bits = bits & ((1 << count) - 1)
+    this.count = count
   }
 
-  private byte(b: number): void {
-    if (this.at === this.buffer.length) {
-      this.chunks.push(this.buffer)
-      this.buffer = new Uint8Array(this.buffer.length)
-      this.at = 0
-    }
-    this.buffer[this.at++] = b
+  private grow(): void {
+    const bigger = new Uint8Array(this.out.length * 2)
+    bigger.set(this.out)
+    this.out = bigger
   }
 
   /** Pads the last byte with ones, as the standard asks. */
   finish(): Uint8Array {
     if (this.count > 0) this.write(0x7f, 8 - this.count)
-    return concat([...this.chunks, this.buffer.subarray(0, this.at)])
+    return this.out.subarray(0, this.at)
   }
 }
 
 interface EncodeTables {
   dc: HuffmanCodes
   ac: HuffmanCodes
-  /** The DHT payload bytes announcing them. */
-  dht: number[][]
 }
 
 /** code and length per symbol */
@@ -364,33 +464,33 @@ interface HuffmanCodes {
   length: Uint8Array
 }
 
-/** Category of a value: the number of bits of its magnitude. */
-const category = (v: number) => (v === 0 ? 0 : 32 - Math.clz32(Math.abs(v)))
+/** Category of a value (the number of bits of its magnitude), by lookup: |v| < 2^15. */
+const CATEGORY = Uint8Array.from({ length: 1 << 16 }, (_, i) => (i === 32768 ? 0 : 32 - Math.clz32(Math.abs(i - 32768))))
+const category = (v: number) => CATEGORY[v + 32768]!
 
 function encodeBlock(writer: BitWriter, tables: EncodeTables, block: Int16Array, at: number, pred: number): number {
   const dc = block[at]!
   const diff = dc - pred
   const dcSize = category(diff)
-  writer.write(tables.dc.code[dcSize]!, tables.dc.length[dcSize]!)
-  if (dcSize) writer.write(diff < 0 ? diff - 1 : diff, dcSize)
+  writer.symbol(tables.dc, dcSize, diff, dcSize)
+  let last = 63
+  while (last > 0 && block[at + last] === 0) last--
   let run = 0
-  for (let k = 1; k < 64; k++) {
+  for (let k = 1; k <= last; k++) {
     const v = block[at + k]!
     if (v === 0) {
       run++
       continue
     }
     while (run > 15) {
-      writer.write(tables.ac.code[0xf0]!, tables.ac.length[0xf0]!)
+      writer.symbol(tables.ac, 0xf0, 0, 0)
       run -= 16
     }
     const size = category(v)
-    const symbol = (run << 4) | size
-    writer.write(tables.ac.code[symbol]!, tables.ac.length[symbol]!)
-    writer.write(v < 0 ? v - 1 : v, size)
+    writer.symbol(tables.ac, (run << 4) | size, v, size)
     run = 0
   }
-  if (run > 0) writer.write(tables.ac.code[0]!, tables.ac.length[0]!)
+  if (last < 63) writer.symbol(tables.ac, 0x00, 0, 0) // end of block
   return dc
 }
 
@@ -443,12 +543,14 @@ function huffmanCodes([counts, symbols]: number[][]): HuffmanCodes {
 
 const dhtPayload = (classAndId: number, [counts, symbols]: number[][]) => [classAndId, ...counts!, ...symbols!]
 
-const LUMA: EncodeTables = { dc: huffmanCodes(K3.lumaDc), ac: huffmanCodes(K3.lumaAc), dht: [dhtPayload(0x00, K3.lumaDc), dhtPayload(0x10, K3.lumaAc)] }
-const CHROMA: EncodeTables = { dc: huffmanCodes(K3.chromaDc), ac: huffmanCodes(K3.chromaAc), dht: [dhtPayload(0x01, K3.chromaDc), dhtPayload(0x11, K3.chromaAc)] }
+const LUMA: EncodeTables = { dc: huffmanCodes(K3.lumaDc), ac: huffmanCodes(K3.lumaAc) }
+const CHROMA: EncodeTables = { dc: huffmanCodes(K3.chromaDc), ac: huffmanCodes(K3.chromaAc) }
 
-/** SOI, the kept header segments, our Huffman tables, a scan header naming them, the data, EOI. */
+/** SOI, the header segments but Huffman tables and restart interval, the Annex K tables, a scan header naming them, the data, EOI. */
 function assemble(bytes: Uint8Array, frame: Frame, data: Uint8Array): Uint8Array {
-  const dhtBody = [...LUMA.dht, ...(frame.components.length > 1 ? CHROMA.dht : [])].flat()
+  const luma = [dhtPayload(0x00, K3.lumaDc), dhtPayload(0x10, K3.lumaAc)]
+  const chroma = frame.components.length > 1 ? [dhtPayload(0x01, K3.chromaDc), dhtPayload(0x11, K3.chromaAc)] : []
+  const dhtBody = [...luma, ...chroma].flat()
   const dht = [0xff, DHT, (dhtBody.length + 2) >> 8, (dhtBody.length + 2) & 0xff, ...dhtBody]
   const n = frame.components.length
   const sos = [0xff, 0xda, 0, 6 + 2 * n, n, ...frame.components.flatMap((c, i) => [c.id, i === 0 ? 0x00 : 0x11]), 0, 63, 0]
@@ -554,6 +656,7 @@ function markBand(frame: Frame, row: Int16Array, my: number, left: number, right
   })
 
   const rgba = new Uint8Array(tileWidth * 4)
+  const before = new Uint8Array(tileWidth * 4)
   const shifted = { ...placement, x: placement.x - left * mcuWidth }
   const [Y, Cb, Cr] = planes as [Float64Array, Float64Array?, Float64Array?]
   for (let y = 0; y < mcuHeight; y++) {
@@ -569,13 +672,15 @@ function markBand(frame: Frame, row: Int16Array, my: number, left: number, right
       rgba[x * 4 + 2] = toByte(l + 1.772 * cb)
       rgba[x * 4 + 3] = 255
     }
-    const before = rgba.slice()
+    before.set(rgba)
     blendRow(rgba, { channels: 4, sampleBytes: 1 }, imageY, shifted, tileWidth)
     for (let x = 0; x < tileWidth; x++) {
       const i = x * 4
+      const r = rgba[i]!
+      const g = rgba[i + 1]!
+      const b = rgba[i + 2]!
       // Unblended pixels keep their exact samples rather than a rounded colour round trip.
-      if (rgba[i] === before[i] && rgba[i + 1] === before[i + 1] && rgba[i + 2] === before[i + 2]) continue
-      const [r, g, b] = [rgba[i]!, rgba[i + 1]!, rgba[i + 2]!]
+      if (r === before[i] && g === before[i + 1] && b === before[i + 2]) continue
       Y[o + x] = 0.299 * r + 0.587 * g + 0.114 * b
       if (Cb) Cb[o + x] = 128 - 0.168736 * r - 0.331264 * g + 0.5 * b
       if (Cr) Cr[o + x] = 128 + 0.5 * r - 0.418688 * g - 0.081312 * b

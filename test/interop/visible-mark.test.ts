@@ -153,6 +153,25 @@ describe('JPEG in the coefficient domain', () => {
     expect(Array.from(pixels.data.subarray(0, 4096 * 4))).toEqual(Array.from(source.data.subarray(0, 4096 * 4))) // the top row is not
   })
 
+  it("keeps the file's own Huffman tables and copies the unchanged MCUs bit for bit when the tables allow", async () => {
+    const out = file('k3-src.jpg', new Uint8Array())
+    run('convert', ['-size', '1024x768', '-seed', '7', 'plasma:fractal', '-quality', '85', '-define', 'jpeg:optimize-coding=false', out])
+    const original = new Uint8Array(readFileSync(out))
+    const marked = await mark(original)
+    const tables = (b: Uint8Array) => jpegSegments(b).segments.filter((x) => x.marker === 0xc4).map((x) => Array.from(x.payload))
+    expect(tables(marked)).toEqual(tables(original))
+    const data = (b: Uint8Array) => b.subarray(jpegSegments(b).scan)
+    const [a, b] = [data(original), data(marked)]
+    let same = 0
+    while (same < a.length && a[same] === b[same]) same++
+    // Everything above the mark's first MCU row is the input's own bytes.
+    const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 1024, 768)
+    expect(same / a.length).toBeGreaterThan((Math.floor(at.y / 16) * 16) / 768 - 0.05)
+    expect(run('jpeginfo', ['-c', file('k3-marked.jpg', marked)])).toMatch(/OK\s*$/)
+    const { box } = await measure('jpeg', original, marked, 8)
+    expect(box.top).toBeGreaterThanOrEqual(Math.floor(at.y / 16) * 16 - 2)
+  })
+
   it('codes grey JPEGs, and JPEGs with restart intervals', async () => {
     const grey = image(640, 480, 'noise', 'jpeg')
     const greyOut = file('grey.jpg', new Uint8Array())
