@@ -1,4 +1,5 @@
 import { zlibSync } from 'fflate'
+import { GifReader } from 'omggif'
 import { describe, expect, it } from 'vitest'
 import { readLabels } from '../src/formats'
 import { pngChunks } from '../src/formats/png'
@@ -84,13 +85,36 @@ describe('POST /v1/aigc/label', () => {
     expect(differs(10, 10)).toBe(false)
   })
 
+  it('marks every frame of a GIF and keeps its timing and loop blocks', async () => {
+    const t = await createTenant()
+    const source = fixture('anim.gif')
+    const res = await label(t, source)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-aigc-explicit')).toBe('applied')
+    const out = new Uint8Array(await res.arrayBuffer())
+    expect(readLabels(out)).toHaveLength(1)
+    const [before, after] = [new GifReader(source), new GifReader(out)]
+    expect(after.numFrames()).toBe(before.numFrames())
+    expect(after.loopCount()).toBe(before.loopCount())
+    for (let i = 0; i < before.numFrames(); i++) {
+      expect(after.frameInfo(i).delay).toBe(before.frameInfo(i).delay)
+      const [a, b] = [new Uint8Array(48 * 32 * 4), new Uint8Array(48 * 32 * 4)]
+      before.decodeAndBlitFrameRGBA(i, a)
+      after.decodeAndBlitFrameRGBA(i, b)
+      const changed = [...Array(48 * 32).keys()].filter((p) => a[p * 4] !== b[p * 4] || a[p * 4 + 1] !== b[p * 4 + 1] || a[p * 4 + 2] !== b[p * 4 + 2])
+      expect(changed.length, `frame ${i}`).toBeGreaterThan(0)
+      // Only the bottom-right corner, where the mark goes.
+      expect(changed.every((p) => p % 48 >= 24 && Math.floor(p / 48) >= 16), `frame ${i}`).toBe(true)
+    }
+  })
+
   it('refuses bad input with a clear 4xx', async () => {
     const t = await createTenant()
     const cases: [Uint8Array, string, string | undefined, number, RegExp][] = [
       [new TextEncoder().encode('%PDF-1.7 not an image'), '', undefined, 415, /unsupported file type/],
       [fixture('mark.png'), '', 'image/jpeg', 415, /Content-Type says image\/jpeg/],
       [fixture('mark.png').slice(0, 200), '', undefined, 422, /truncated|ends early|IEND/],
-      [fixture('anim.gif'), '', undefined, 422, /GIF/],
+      [fixture('anim.png'), '', undefined, 422, /animated PNG/],
       [fixture('mark.png'), '?mark=visible', undefined, 400, /unknown mark/],
       [hugePng(100_000, 100_000), '', undefined, 413, /more than the 8192² pixels/],
       [bombPng(), '', undefined, 422, /longer than its header says/],
@@ -155,7 +179,7 @@ describe('/v1/images through the official SDK', () => {
 
   it('refuses to deliver an upstream image it cannot mark', async () => {
     const t = await createTenant()
-    const error = await openai(t.key).images.generate({ model: 'anim.gif', prompt: 'x' }).catch((e) => e)
+    const error = await openai(t.key).images.generate({ model: 'anim.png', prompt: 'x' }).catch((e) => e)
     expect(error.status).toBe(502)
     expect(error.message).toMatch(/could not be labelled/)
   })

@@ -3,8 +3,8 @@
  * (keeping colour type and every ancillary chunk); sequential JPEG in the coefficient
  * domain (only the mark's blocks change, every segment and the quantisation tables stay);
  * other JPEGs re-encoded at the source's estimated quality with their APPn/COM segments
- * (EXIF, ICC…) carried over; WebP lossless or lossy as it was. Animated images are refused:
- * marking only their first frame would pass the others on unlabelled.
+ * (EXIF, ICC…) carried over; WebP lossless or lossy as it was; GIF frame by frame. Animated
+ * PNG and WebP are refused: marking only their first frame would pass the others on unlabelled.
  */
 import { concat, FormatError, latin1, u16be, u24le, u32be } from '../formats/bytes'
 import { formatFor } from '../formats'
@@ -13,6 +13,7 @@ import { pngChunks } from '../formats/png'
 import { webpChunks } from '../formats/webp'
 import { blendRow, placeMark, type ImageMarkSpec, type MarkOverlay, type Placement } from '../label/image-mark'
 import type { Pixels, RasterCodecs } from './codecs'
+import { markGif } from './gif-mark'
 import { markJpegBlocks } from './jpeg-blocks'
 import { markPngStrips, pngHeader, stripLayout } from './png-mark'
 
@@ -78,7 +79,8 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
     blendPixels(pixels, place(pixels.width, pixels.height))
     return label(await ctx.codecs.encodeWebp(pixels, { lossless, quality: 90 }))
   }
-  throw new FormatError('the visible mark supports PNG, JPEG and WebP; GIF is refused rather than passed on unmarked')
+  checkSize(width, height, MAX_DECODED_PIXELS)
+  return label(markGif(bytes, ctx.spec, place))
 }
 
 function checkSize(width: number, height: number, max: number): void {

@@ -236,6 +236,31 @@ function restartJpeg(size: number): Uint8Array {
   ])
 }
 
+describe('GIF, frame by frame', () => {
+  it('marks every frame of an animated GIF legibly, keeping its delays and loop', async () => {
+    const out = file('anim-src.gif', new Uint8Array())
+    run('convert', ['-delay', '30', '-size', '640x480', 'xc:#d0e0f0', 'xc:#202020', 'plasma:fractal', '-loop', '0', out])
+    const original = new Uint8Array(readFileSync(out))
+    const marked = file('anim-marked.gif', await mark(original))
+    expect(run('identify', ['-format', '%T %wx%h\n', marked])).toBe(run('identify', ['-format', '%T %wx%h\n', out]))
+    const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 640, 480)
+    const inset = Math.round(at.overlay.height / 10)
+    const geometry = `${at.overlay.width - 2 * inset}x${at.overlay.height - 2 * inset}+${at.x + inset}+${at.y + inset}`
+    for (let frame = 0; frame < 3; frame++) {
+      const crop = file(`anim-frame-${frame}.png`, new Uint8Array())
+      run('convert', [`${marked}[${frame}]`, '-crop', geometry, '+repage', '-colorspace', 'gray', '-resize', '200%', crop])
+      expect(run('tesseract', [crop, '-', '-l', 'chi_sim', '--psm', '7']).replace(/\s/g, ''), `frame ${frame}`).toMatch(/^A[Il1|]生成$/)
+    }
+    expect(exiftool(marked)['XMP-TC260:Aigc']).toBe('{"Label":"1"}')
+  })
+
+  it('refuses a GIF with a frame that does not cover the mark', async () => {
+    const out = file('partial.gif', new Uint8Array())
+    run('convert', ['-size', '320x240', 'xc:white', '(', '-size', '40x40', 'xc:red', '-repage', '+10+10', ')', out])
+    await expect(mark(new Uint8Array(readFileSync(out)))).rejects.toThrow(/frame 2 does not cover the mark/)
+  })
+})
+
 describe('tesseract reads the mark', () => {
   const cases = [['light', 'white', 'png'], ['dark', 'black', 'png'], ['noisy', 'noise', 'png'], ['noisy JPEG', 'noise', 'jpeg']] as const
   for (const [name, fill, format] of cases) {
