@@ -8,7 +8,10 @@ import type { CarrierFormat, FoundLabel } from './types'
 
 const MAX_CHUNKS = 100_000
 const XMP_FLAG = 0x04
+const EXIF_FLAG = 0x08
 const ALPHA_FLAG = 0x10
+const ICC_FLAG = 0x20
+const IMAGE_CHUNKS = new Set(['VP8X', 'VP8 ', 'VP8L', 'ALPH'])
 
 export interface RiffChunk {
   fourcc: string
@@ -85,7 +88,7 @@ export const webp: CarrierFormat = {
     const chunks = webpChunks(bytes)
     const old = chunks.find((c) => c.fourcc === 'XMP ')
     const xmp = riffChunk('XMP ', utf8.encode(old ? setXmpLabel(fromUtf8(old.data), json) : createXmpPacket(json)))
-    const parts: Uint8Array[] = [new Uint8Array(12)]
+    const parts: Uint8Array[] = []
     const first = chunks[0]!
     if (first.fourcc === 'VP8X') {
       need(first.data, 0, 10, 'VP8X chunk')
@@ -99,11 +102,7 @@ export const webp: CarrierFormat = {
     // The spec orders XMP last; every other chunk keeps its place and bytes.
     for (const c of chunks.slice(1)) if (c.fourcc !== 'XMP ') parts.push(bytes.subarray(c.start, c.end))
     parts.push(xmp)
-    const out = concat(parts)
-    out.set(utf8.encode('RIFF'), 0)
-    putU32le(out, 4, out.length - 8)
-    out.set(utf8.encode('WEBP'), 8)
-    return out
+    return riffFile(parts)
   },
 
   // The RIFF size and the VP8X chunk change when a label is written.
@@ -112,4 +111,38 @@ export const webp: CarrierFormat = {
       .filter((c) => c.fourcc !== 'XMP ' && c.fourcc !== 'VP8X')
       .map((c) => bytes.subarray(c.start, c.end))
   },
+}
+
+/**
+ * A re-encoded image (the encoder writes a bare bitstream) in the source's extended
+ * layout: its ICC profile first, then the new image chunks, then its EXIF, XMP and any
+ * other chunks, with the VP8X flags to match.
+ */
+export function withMetadataOf(source: Uint8Array, encoded: Uint8Array): Uint8Array {
+  const kept = webpChunks(source).filter((c) => !IMAGE_CHUNKS.has(c.fourcc))
+  if (kept.length === 0) return encoded
+  const image = webpChunks(encoded).filter((c) => c.fourcc !== 'VP8X')
+  const bitstream = image.find((c) => c.fourcc === 'VP8 ' || c.fourcc === 'VP8L')
+  if (!bitstream) throw new FormatError('the WebP encoder wrote no image')
+  const { width, height, alpha } = simpleInfo(bitstream)
+  const has = (fourcc: string) => kept.some((c) => c.fourcc === fourcc)
+  const flags =
+    (has('ICCP') ? ICC_FLAG : 0) | (alpha || image.some((c) => c.fourcc === 'ALPH') ? ALPHA_FLAG : 0) | (has('EXIF') ? EXIF_FLAG : 0) | (has('XMP ') ? XMP_FLAG : 0)
+  const icc = kept.filter((c) => c.fourcc === 'ICCP')
+  const rest = kept.filter((c) => c.fourcc !== 'ICCP')
+  return riffFile([
+    vp8x(flags, width, height),
+    ...icc.map((c) => source.subarray(c.start, c.end)),
+    ...image.map((c) => encoded.subarray(c.start, c.end)),
+    ...rest.map((c) => source.subarray(c.start, c.end)),
+  ])
+}
+
+/** RIFF/WEBP header and size around the chunks. */
+function riffFile(chunks: Uint8Array[]): Uint8Array {
+  const out = concat([new Uint8Array(12), ...chunks])
+  out.set(utf8.encode('RIFF'), 0)
+  putU32le(out, 4, out.length - 8)
+  out.set(utf8.encode('WEBP'), 8)
+  return out
 }

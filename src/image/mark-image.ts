@@ -3,14 +3,14 @@
  * (keeping colour type and every ancillary chunk); sequential JPEG in the coefficient
  * domain (only the mark's blocks change, every segment and the quantisation tables stay);
  * other JPEGs re-encoded at the source's estimated quality with their APPn/COM segments
- * (EXIF, ICC…) carried over; WebP lossless or lossy as it was; GIF frame by frame. Animated
+ * (EXIF, ICC…) carried over; WebP lossless or lossy as it was, with its ICC profile, EXIF and XMP; GIF frame by frame. Animated
  * PNG and WebP are refused: marking only their first frame would pass the others on unlabelled.
  */
 import { concat, FormatError, latin1, u16be, u24le, u32be } from '../formats/bytes'
 import { formatFor } from '../formats'
 import { jpegSegments } from '../formats/jpeg'
 import { pngChunks } from '../formats/png'
-import { webpChunks } from '../formats/webp'
+import { webpChunks, withMetadataOf } from '../formats/webp'
 import { blendRow, placeMark, type ImageMarkSpec, type MarkOverlay, type Placement } from '../label/image-mark'
 import type { Pixels, RasterCodecs } from './codecs'
 import { markGif } from './gif-mark'
@@ -77,7 +77,7 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
     const lossless = chunks.some((c) => c.fourcc === 'VP8L')
     const pixels = await ctx.codecs.decode('webp', bytes)
     blendPixels(pixels, place(pixels.width, pixels.height))
-    return label(await ctx.codecs.encodeWebp(pixels, { lossless, quality: 90 }))
+    return label(withMetadataOf(bytes, await ctx.codecs.encodeWebp(pixels, { lossless, quality: 90 })))
   }
   checkSize(width, height, MAX_DECODED_PIXELS)
   return label(markGif(bytes, ctx.spec, place))

@@ -284,11 +284,16 @@ describe('tesseract reads the mark', () => {
 describe('marked files stay valid for other tools', () => {
   it('exiftool reads the one label from marked PNG, JPEG and WebP', async () => {
     const label = createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'marked-1' })
-    for (const name of ['mark.png', 'mark.jpg', 'mark.webp', 'mark-ll.webp', 'photo.jpg']) {
+    for (const name of ['mark.png', 'mark.jpg', 'mark.webp', 'mark-ll.webp', 'photo.jpg', 'icc.webp']) {
       const { bytes: out } = await labelFile(fixture(name), formatFor(fixture(name)), label, { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs })
       expect(readLabels(out)).toHaveLength(1)
       const tags = exiftool(file(`labelled-${name}`, out))
       expect(tags['XMP-TC260:Aigc'], name).toContain('"ProduceID":"marked-1"')
+      if (name === 'icc.webp') {
+        // Re-encoded, and still in the source's colour space.
+        expect(tags['ICC_Profile:ProfileDescription']).toBe('Artifex Software sRGB ICC Profile')
+        expect(run('webpmux', ['-info', file(`info-${name}`, out)])).toMatch(/Features present: ICC profile XMP/)
+      }
       if (name === 'photo.jpg') {
         expect(tags['IFD0:Make']).toBe('FixtureCam')
         expect(tags['ICC_Profile:ProfileDescription']).toBe('Artifex Software sRGB ICC Profile')
