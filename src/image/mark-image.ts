@@ -1,8 +1,8 @@
 /**
  * Puts the visible mark on an image and re-encodes it in its own format: PNG in strips
- * (keeping colour type and every ancillary chunk); sequential JPEG in the coefficient
- * domain (only the mark's blocks change, every segment and the quantisation tables stay);
- * other JPEGs re-encoded at the source's estimated quality with their APPn/COM segments
+ * (keeping colour type and every ancillary chunk); JPEG in the coefficient domain (only
+ * the mark's blocks change, every segment and the quantisation tables stay; progressive
+ * files come out sequential); other JPEGs re-encoded at the source's estimated quality with their APPn/COM segments
  * (EXIF, ICC…) carried over; WebP lossless or lossy as it was, with its ICC profile, EXIF and XMP; GIF frame by frame. Animated
  * PNG and WebP are refused: marking only their first frame would pass the others on unlabelled.
  */
@@ -59,10 +59,10 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
     checkSize(width, height, MAX_STRIP_PIXELS)
     const blocks = markJpegBlocks(bytes, orientedPlacement({ width, height }, exifOrientation(bytes), place))
     if (blocks) return label(blocks)
-    // Progressive and other JPEG kinds: whole-image pixels, within the decoded-size limit.
+    // Other JPEG kinds: whole-image pixels, within the decoded-size limit.
     if (width * height > MAX_DECODED_PIXELS) {
       throw new ImageTooLargeError(
-        `${width}×${height}: progressive (or arithmetic-coded, CMYK, multi-scan) JPEGs are marked only up to 1536² pixels; sequential JPEGs up to 8192²`,
+        `${width}×${height}: arithmetic-coded, CMYK or 12-bit JPEGs, and progressive ones with more than 64 MB of coefficients, are marked only up to 1536² pixels`,
       )
     }
     const pixels = await ctx.codecs.decode('jpeg', bytes)

@@ -193,16 +193,34 @@ describe('JPEG in the coefficient domain', () => {
     expect(box.top).toBeGreaterThanOrEqual(Math.floor(at.y / 8) * 8)
   })
 
-  it('takes progressive JPEGs through whole-image pixels, and refuses them past that limit', async () => {
-    const small = file('progressive.jpg', new Uint8Array())
-    run('convert', ['-size', '800x600', 'gradient:', '-quality', '80', '-interlace', 'JPEG', small])
-    const progressive = new Uint8Array(readFileSync(small))
-    const marked = await mark(progressive)
-    expect(run('jpeginfo', ['-c', file('progressive-marked.jpg', marked)])).toMatch(/OK\s*$/)
-    expect(Math.abs(estimateJpegQuality(marked) - 80)).toBeLessThanOrEqual(1) // re-encoded at the estimated quality
-    const large = file('progressive-large.jpg', new Uint8Array())
-    run('convert', ['-size', '2048x2048', 'gradient:', '-interlace', 'JPEG', large])
-    await expect(mark(new Uint8Array(readFileSync(large)))).rejects.toThrow(/progressive/)
+  it('marks progressive JPEGs in the coefficient domain too, as sequential files with the same tables', async () => {
+    for (const [size, sampling] of [[800, '2x2'], [2048, '2x2'], [1000, '1x1']] as const) {
+      const path = file(`progressive-${size}.jpg`, new Uint8Array())
+      run('convert', ['-size', `${size}x${size}`, '-seed', '5', 'plasma:fractal', '-quality', '80', '-sampling-factor', sampling, '-interlace', 'JPEG', path])
+      const progressive = new Uint8Array(readFileSync(path))
+      expect(jpegSegments(progressive).segments.some((s) => s.marker === 0xc2)).toBe(true)
+      const marked = await mark(progressive)
+      expect(run('jpeginfo', ['-c', file(`progressive-${size}-marked.jpg`, marked)])).toMatch(/OK\s*$/)
+      expect(quantTables(marked)).toEqual(quantTables(progressive))
+      expect(jpegSegments(marked).segments.some((s) => s.marker === 0xc0)).toBe(true)
+      // Decoded, the file is the same picture outside the mark's blocks.
+      const [a, b] = [await codecs.decode('jpeg', progressive), await codecs.decode('jpeg', marked)]
+      const at = placeMark(FONT, DEFAULT_IMAGE_MARK, size, size)
+      let worst = 0
+      for (let y = 0; y < Math.floor(at.y / 16) * 16 - 2; y++) {
+        for (let x = 0; x < size; x++) {
+          const i = (y * size + x) * 4
+          worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!), Math.abs(a.data[i + 1]! - b.data[i + 1]!), Math.abs(a.data[i + 2]! - b.data[i + 2]!))
+        }
+      }
+      expect(worst, `${size} ${sampling}`).toBe(0)
+    }
+  })
+
+  it('refuses a progressive JPEG whose coefficients would not fit the isolate', async () => {
+    const path = file('progressive-large.jpg', new Uint8Array())
+    run('convert', ['-size', '4096x4096', 'gradient:red-blue', '-sampling-factor', '1x1', '-interlace', 'JPEG', path])
+    await expect(mark(new Uint8Array(readFileSync(path)))).rejects.toThrow(/64 MB of coefficients/)
   })
 })
 
