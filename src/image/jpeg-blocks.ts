@@ -654,8 +654,9 @@ class BitWriter {
   private bits = 0
   private count = 0
 
+  /** `expected`: the input's size; re-coded data is rarely more than a few percent larger. */
   constructor(expected: number) {
-    this.out = new Uint8Array(Math.max(64 * 1024, expected))
+    this.out = new Uint8Array(Math.max(64 * 1024, Math.ceil(expected * 1.125)))
   }
 
   /** A Huffman code and, after it, `size` bits of `value` (one's complement when negative). */
@@ -685,7 +686,7 @@ class BitWriter {
   }
 
   private grow(): void {
-    const bigger = new Uint8Array(this.out.length * 2)
+    const bigger = new Uint8Array(Math.ceil(this.out.length * 1.5))
     bigger.set(this.out)
     this.out = bigger
   }
