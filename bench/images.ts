@@ -37,7 +37,7 @@ function make(width: number, height: number, format: 'png' | 'jpg', noisy = fals
 }
 
 /** Peak memory of one labelling, in a fresh process (bench/peak-memory.ts). */
-function peak(path: string, mode: 'mark' | 'label'): string {
+function peak(path: string, mode: 'mark' | 'label' | 'answer'): string {
   const child = spawnSync('npx', ['tsx', 'bench/peak-memory.ts', path, mode], { encoding: 'utf8' })
   return child.status === 0 ? child.stdout.trim().split('\n').at(-1)! : `failed: ${child.stderr.trim().split('\n').at(-1)}`
 }
@@ -117,6 +117,8 @@ function markingMemory(): string[] {
   for (const format of ['png', 'jpg'] as const) {
     for (const size of [2048, 4096, 8192]) lines.push(`  ${`${size}² ${format.toUpperCase()}`.padEnd(10)} ${peak(make(size, size, format), 'mark')}`)
   }
+  lines.push('Through /v1/images as b64_json (answer lifted, image marked and signed, answer streamed back):')
+  for (const format of ['png', 'jpg'] as const) lines.push(`  ${`4096² ${format.toUpperCase()}`.padEnd(10)} ${peak(make(4096, 4096, format), 'answer')}`)
   return lines
 }
 

@@ -86,34 +86,34 @@ function xmpChunk(packet: string): Uint8Array {
   return pngChunk('iTXt', concat([utf8.encode(XMP_KEYWORD), new Uint8Array([0, 0, 0, 0, 0]), utf8.encode(packet)]))
 }
 
+/** The file's parts without a label, and where the XMP chunk with the label goes. */
+export interface PngLayout {
+  /** The signature and every chunk but old label carriers: exactly what a content binding covers. */
+  parts: Uint8Array[]
+  /** Index in `parts` before which the XMP chunk goes (before the image data). */
+  xmpAt: number
+  /** The file's existing XMP packet, which keeps every other property. */
+  packet: string | undefined
+}
+
 /**
- * The labelled file as a list of parts: the chunks as they are (or as `idat` maps image
- * data chunks), old label chunks dropped, the new XMP chunk before the image data. The
- * visible-mark pipeline passes its re-encoded image data through `idat`, so marking and
- * labelling share one assembly and one copy.
+ * The file as parts: the chunks as they are (or as `idat` maps image data chunks), old label
+ * chunks dropped. The visible-mark pipeline passes its re-encoded image data through
+ * `idat`, so marking and labelling share one assembly and one copy.
  */
-export function pngParts(
-  bytes: Uint8Array,
-  json: string,
-  idat: (chunk: PngChunk, first: boolean) => Uint8Array[],
-  chunks = pngChunks(bytes),
-): Uint8Array[] {
+export function pngLayout(bytes: Uint8Array, idat: (chunk: PngChunk, first: boolean) => Uint8Array[], chunks = pngChunks(bytes)): PngLayout {
   let packet: string | undefined
-  const kept: PngChunk[] = []
+  const parts: Uint8Array[] = [bytes.subarray(0, SIGNATURE.length)]
+  let xmpAt = -1
+  let firstData = true
   for (const c of chunks) {
     const text = readText(c)
-    if (text?.keyword === XMP_KEYWORD) packet ??= text.text
-    else if (text?.keyword !== 'AIGC') kept.push(c)
-  }
-  const xmp = xmpChunk(packet === undefined ? createXmpPacket(json) : setXmpLabel(packet, json))
-  const parts: Uint8Array[] = [bytes.subarray(0, SIGNATURE.length)]
-  let placed = false
-  let firstData = true
-  for (const c of kept) {
-    if (!placed && (c.type === 'IDAT' || c.type === 'IEND')) {
-      parts.push(xmp)
-      placed = true
+    if (text?.keyword === XMP_KEYWORD) {
+      packet ??= text.text
+      continue
     }
+    if (text?.keyword === 'AIGC') continue
+    if (xmpAt < 0 && (c.type === 'IDAT' || c.type === 'IEND')) xmpAt = parts.length
     if (c.type === 'IDAT') {
       parts.push(...idat(c, firstData))
       firstData = false
@@ -121,7 +121,13 @@ export function pngParts(
       parts.push(bytes.subarray(c.start, c.end))
     }
   }
-  return parts
+  return { parts, xmpAt, packet }
+}
+
+/** The labelled file: the layout with its XMP chunk holding `json`. */
+export function withPngLabel({ parts, xmpAt, packet }: PngLayout, json: string): Uint8Array {
+  const xmp = xmpChunk(packet === undefined ? createXmpPacket(json) : setXmpLabel(packet, json))
+  return concat([...parts.slice(0, xmpAt), xmp, ...parts.slice(xmpAt)])
 }
 
 export const png: CarrierFormat = {
@@ -143,7 +149,7 @@ export const png: CarrierFormat = {
   },
 
   write(bytes, json) {
-    return concat(pngParts(bytes, json, (c) => [bytes.subarray(c.start, c.end)]))
+    return withPngLabel(pngLayout(bytes, (c) => [bytes.subarray(c.start, c.end)]), json)
   },
 
   content(bytes) {

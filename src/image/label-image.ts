@@ -3,7 +3,7 @@
  * label, signed over the finished content when a signer is given.
  */
 import { serializeLabel, type AigcLabel } from '../label/annex-e'
-import { FormatError, writeLabel, type CarrierFormat } from '../formats'
+import { FormatError, type CarrierFormat } from '../formats'
 import type { SigningRole } from '../label/security-data'
 import { signLabel, type Signer } from '../label/signature'
 import { XmpError } from '../label/xmp'
@@ -27,11 +27,16 @@ export async function labelFile(
   explicit: MarkContext | undefined,
   signing?: Signing,
 ): Promise<LabelledFile> {
+  let written = label
+  // The signature binds the content as the label write leaves it, so it is made last.
+  const labelFor = async (content: () => Iterable<Uint8Array>) => {
+    written = signing ? await signLabel(label, signing.role, signing.signer, content) : label
+    return serializeLabel(written)
+  }
   try {
-    const marked = explicit ? await markImage(bytes, explicit, serializeLabel(label)) : bytes
-    // The content a label write leaves alone is what the signature binds.
-    const signed = signing ? await signLabel(label, signing.role, signing.signer, () => format.content(marked)) : label
-    return { bytes: signing || !explicit ? writeLabel(marked, signed, format) : marked, label: signed }
+    if (explicit) return { bytes: await markImage(bytes, explicit, labelFor), label: written }
+    const json = await labelFor(() => format.content(bytes))
+    return { bytes: format.write(bytes, json), label: written }
   } catch (error) {
     if (error instanceof XmpError) throw new FormatError(`the file's XMP packet cannot be updated: ${error.message}`)
     throw error

@@ -33,10 +33,19 @@ export const MAX_DECODED_PIXELS = 1536 * 1536
 
 export class ImageTooLargeError extends FormatError {}
 
-/** The image with the visible mark and exactly one implicit label (`labelJson`). */
-export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: string): Promise<Uint8Array> {
+/**
+ * Makes the label JSON for the marked content (the parts a content binding covers), so a
+ * signature can be made after the pixels change and the label still written only once.
+ */
+export type LabelFor = (content: () => Iterable<Uint8Array>) => Promise<string>
+
+/** The image with the visible mark and exactly one implicit label, from `labelFor`. */
+export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: LabelFor): Promise<Uint8Array> {
   const format = formatFor(bytes)
-  const label = (out: Uint8Array) => formatFor(out).write(out, labelJson)
+  const label = async (out: Uint8Array) => {
+    const marked = formatFor(out)
+    return marked.write(out, await labelFor(() => marked.content(out)))
+  }
   format.read(bytes) // validates the container before any pixel work
   const { width, height } = imageSize(bytes, format.name)
   if (width < 1 || height < 1) throw new FormatError('the image has no pixels')
@@ -48,7 +57,7 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelJson: 
     const layout = stripLayout(pngHeader(chunks))
     if (layout) {
       checkSize(width, height, MAX_STRIP_PIXELS)
-      return await markPngStrips(bytes, chunks, layout, place, labelJson)
+      return await markPngStrips(bytes, chunks, layout, place, labelFor)
     }
     checkSize(width, height, MAX_DECODED_PIXELS)
     const pixels = await ctx.codecs.decode('png', bytes)

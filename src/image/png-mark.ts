@@ -6,8 +6,9 @@
  * copied as it is.
  */
 import { concat, FormatError, u32be } from '../formats/bytes'
-import { pngChunk, pngParts, type PngChunk } from '../formats/png'
+import { pngChunk, pngLayout, withPngLabel, type PngChunk } from '../formats/png'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
+import type { LabelFor } from './mark-image'
 
 export interface PngHeader {
   width: number
@@ -35,7 +36,7 @@ export function stripLayout(header: PngHeader): PixelLayout | undefined {
 const IDAT_SIZE = 256 * 1024
 
 /**
- * Re-encodes the PNG with the mark blended in and the implicit label `labelJson` written.
+ * Re-encodes the PNG with the mark blended in and the implicit label from `labelFor` written.
  * Inflate and deflate run in the platform's native zlib (DecompressionStream /
  * CompressionStream), rows in between in JS; the caller refuses layouts `stripLayout`
  * does not accept before calling this.
@@ -45,7 +46,7 @@ export async function markPngStrips(
   chunks: PngChunk[],
   layout: PixelLayout,
   place: (width: number, height: number) => Placement,
-  labelJson: string,
+  labelFor: LabelFor,
 ): Promise<Uint8Array> {
   const { width, height } = pngHeader(chunks)
   const placement = place(width, height)
@@ -139,7 +140,9 @@ export async function markPngStrips(
   if (batch.length) await writer.write(concat(batch))
   await writer.close()
   const idat = await compressed
-  return concat(pngParts(bytes, labelJson, (_, first) => (first ? idat : []), chunks))
+  const file = pngLayout(bytes, (_, first) => (first ? idat : []), chunks)
+  // The parts are the content a binding covers: the label is made for them, then written once.
+  return withPngLabel(file, await labelFor(() => file.parts))
 }
 
 /** The compressed stream as IDAT chunks of about IDAT_SIZE bytes, never as one buffer. */

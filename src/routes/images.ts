@@ -18,6 +18,7 @@ import { labelEventStream, StreamLabelError, type StreamLabeler } from '../strea
 import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
+import { answerStream, decodeBase64, liftImages, placeholder } from '../protocols/openai-images'
 import { isObject, parseJsonObject } from './json'
 import type { AppEnv } from './types'
 
@@ -27,6 +28,8 @@ for (const path of ['/generations', '/edits', '/variations']) images.post(path, 
 
 /** Upstream image URLs: at most this many bytes, fetched within this time. */
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024
+/** A JSON answer from the images API, base64 images included. */
+const MAX_ANSWER_BYTES = 200 * 1024 * 1024
 const FETCH_TIMEOUT_MS = 30_000
 const URL_TTL_SECONDS = 3600
 
@@ -68,31 +71,66 @@ async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
     await upstream.body?.cancel()
     throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
   }
-  const answer: unknown = await upstream.json().catch(() => undefined)
+  const { answer, images } = await readAnswer(upstream)
   const items = isObject(answer) && Array.isArray(answer.data) ? (answer.data as Record<string, unknown>[]) : undefined
   if (!items) throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered without a data array, so nothing could be labelled')
   const labels = items.map(newLabel)
   const unmarked = await deliverUnmarked(c, grant, { produceIds: labels.map((l) => l.ProduceID), contentKind: 'image' }, headers)
   const explicit = unmarked ? undefined : markContext(tenant.labels.image)
   const origin = new URL(c.req.url).origin
-  const signed = await Promise.all(items.map((item, i) => labelItem(c, item, labels[i]!, explicit, signing, origin)))
+  // One image at a time, each released once labelled: a Worker holds 128 MB in all.
+  const outputs: Uint8Array[] = []
+  const signed: AigcLabel[] = []
+  for (const [i, item] of items.entries()) {
+    const source = takeImage(item, images)
+    signed.push(await labelItem(c, item, source, labels[i]!, explicit, signing, origin, outputs))
+  }
   setLabelHeaders(headers, signed, unmarked ? 'unmark-grant' : undefined)
   headers.set('content-type', 'application/json')
-  return new Response(JSON.stringify(answer), { status: upstream.status, headers })
+  return new Response(answerStream(answer, outputs), { status: upstream.status, headers })
 }
 
-/** Labels one answer item in place; returns its label as signed. */
+/** The upstream answer with its base64 images lifted out of the JSON (see openai-images.ts). */
+async function readAnswer(upstream: Response): Promise<{ answer: unknown; images: (Uint8Array | undefined)[] }> {
+  const body = await readCapped(upstream.body, MAX_ANSWER_BYTES, () => new GatewayError(502, 'upstream_invalid_response', 'the upstream answer is larger than 200 MiB'))
+  const lifted = liftImages(body)
+  if (lifted) return lifted
+  try {
+    return { answer: JSON.parse(new TextDecoder().decode(body)), images: [] }
+  } catch {
+    throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered with invalid JSON, so nothing could be labelled')
+  }
+}
+
+/** The item's image bytes when it carries base64 (lifted or inline); the lifted text is let go. */
+function takeImage(item: Record<string, unknown>, images: (Uint8Array | undefined)[]): Uint8Array | undefined {
+  const value = item.b64_json
+  if (typeof value !== 'string') return undefined
+  const lifted = images.findIndex((_, i) => value === placeholder(i))
+  if (lifted < 0) return Buffer.from(value, 'base64')
+  const bytes = decodeBase64(images[lifted]!)
+  images[lifted] = undefined
+  return bytes
+}
+
+/**
+ * Labels one answer item in place; returns its label as signed. A base64 image's output
+ * goes to `outputs` and the item gets its placeholder, for answerStream to write.
+ */
 async function labelItem(
   c: Context<AppEnv>,
   item: Record<string, unknown>,
+  source: Uint8Array | undefined,
   label: AigcLabel,
   explicit: MarkContext | undefined,
   signing: Signing,
   origin: string,
+  outputs: Uint8Array[],
 ): Promise<AigcLabel> {
-  if (typeof item.b64_json === 'string') {
-    const out = await labelUpstreamImage(Buffer.from(item.b64_json, 'base64'), label, explicit, signing)
-    item.b64_json = Buffer.from(out.bytes).toString('base64')
+  if (source) {
+    const out = await labelUpstreamImage(source, label, explicit, signing)
+    item.b64_json = placeholder(outputs.length)
+    outputs.push(out.bytes)
     label = out.label
   } else if (typeof item.url === 'string') {
     const { bytes, label: signed } = await labelUpstreamImage(await fetchImage(item.url), label, explicit, signing)

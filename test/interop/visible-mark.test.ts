@@ -24,7 +24,7 @@ function image(width: number, height: number, fill: string, format: Format = 'pn
 }
 
 const mark = (bytes: Uint8Array, spec: Partial<ImageMarkSpec> = {}) =>
-  markImage(bytes, { spec: { ...DEFAULT_IMAGE_MARK, ...spec }, font: FONT, codecs }, '{"Label":"1"}')
+  markImage(bytes, { spec: { ...DEFAULT_IMAGE_MARK, ...spec }, font: FONT, codecs }, async () => '{"Label":"1"}')
 
 interface Box {
   left: number
