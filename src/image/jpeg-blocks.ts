@@ -102,7 +102,7 @@ export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Ar
   return codeScan(bytes, frame, scan, tables, placement, keepTables)
 }
 
-function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, scanTables: ScanTables[], placement: Placement, keepTables: boolean): Uint8Array | undefined {
+function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, fileTables: ScanTables[], placement: Placement, keepTables: boolean): Uint8Array | undefined {
   const { mcusPerLine, mcuRows, blocksPerMcu, components } = frame
   const band = markedMcus(frame, placement)
   const reader = new BitReader(bytes, scan.dataStart)
@@ -112,7 +112,7 @@ function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, scanTables: ScanT
   const row = new Int16Array(mcusPerLine * blocksPerMcu * 64)
   // The component of each block of an MCU, in coding order (e.g. Y Y Y Y Cb Cr).
   const plan = components.flatMap((c, ci) => Array<number>(c.h * c.v).fill(ci))
-  const tables = components.map((_, ci) => (keepTables ? scanTables[ci]!.codes : ci === 0 ? LUMA : CHROMA))
+  const tables = components.map((_, ci) => (keepTables ? fileTables[ci]!.codes : ci === 0 ? LUMA : CHROMA))
   const n = components.length
   // Per MCU of the row: where its bits start, and the DC predictors it starts from.
   const starts = new Float64Array(mcusPerLine + 1)
@@ -136,7 +136,7 @@ function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, scanTables: ScanT
       starts[mx] = reader.consumed()
       for (let i = 0; i < n; i++) preds[mx * n + i] = decodePred[i]!
       for (const ci of plan) {
-        decodePred[ci] = decodeBlock(reader, scanTables[ci]!, row, at, decodePred[ci]!)
+        decodePred[ci] = decodeBlock(reader, fileTables[ci]!, row, at, decodePred[ci]!)
         at += 64
       }
     }
