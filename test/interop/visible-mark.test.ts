@@ -193,16 +193,18 @@ describe('JPEG in the coefficient domain', () => {
     expect(box.top).toBeGreaterThanOrEqual(Math.floor(at.y / 8) * 8)
   })
 
-  it('marks progressive JPEGs in the coefficient domain too, as sequential files with the same tables', async () => {
-    for (const [size, sampling] of [[800, '2x2'], [2048, '2x2'], [1000, '1x1']] as const) {
-      const path = file(`progressive-${size}.jpg`, new Uint8Array())
-      run('convert', ['-size', `${size}x${size}`, '-seed', '5', 'plasma:fractal', '-quality', '80', '-sampling-factor', sampling, '-interlace', 'JPEG', path])
+  it('marks progressive JPEGs, and every chroma sampling, in the coefficient domain with the same tables', async () => {
+    const cases = [[800, '2x2', true], [2048, '2x2', true], [1000, '1x1', true], [640, '1x1', false], [640, '2x1', false], [640, '1x2', false]] as const
+    for (const [size, sampling, interlaced] of cases) {
+      const name = `${interlaced ? 'progressive' : 'sequential'}-${size}-${sampling}`
+      const path = file(`${name}.jpg`, new Uint8Array())
+      run('convert', ['-size', `${size}x${size}`, '-seed', '5', 'plasma:fractal', '-quality', '80', '-sampling-factor', sampling, ...(interlaced ? ['-interlace', 'JPEG'] : []), path])
       const progressive = new Uint8Array(readFileSync(path))
-      expect(jpegSegments(progressive).segments.some((s) => s.marker === 0xc2)).toBe(true)
+      expect(jpegSegments(progressive).segments.some((s) => s.marker === 0xc2), name).toBe(interlaced)
       const marked = await mark(progressive)
-      expect(run('jpeginfo', ['-c', file(`progressive-${size}-marked.jpg`, marked)])).toMatch(/OK\s*$/)
-      expect(quantTables(marked)).toEqual(quantTables(progressive))
-      expect(jpegSegments(marked).segments.some((s) => s.marker === 0xc0)).toBe(true)
+      expect(run('jpeginfo', ['-c', file(`${name}-marked.jpg`, marked)]), name).toMatch(/OK\s*$/)
+      expect(quantTables(marked), name).toEqual(quantTables(progressive))
+      expect(jpegSegments(marked).segments.some((s) => s.marker === 0xc0), name).toBe(true)
       // Decoded, the file is the same picture outside the mark's blocks.
       const [a, b] = [await codecs.decode('jpeg', progressive), await codecs.decode('jpeg', marked)]
       const at = placeMark(FONT, DEFAULT_IMAGE_MARK, size, size)
@@ -213,7 +215,9 @@ describe('JPEG in the coefficient domain', () => {
           worst = Math.max(worst, Math.abs(a.data[i]! - b.data[i]!), Math.abs(a.data[i + 1]! - b.data[i + 1]!), Math.abs(a.data[i + 2]! - b.data[i + 2]!))
         }
       }
-      expect(worst, `${size} ${sampling}`).toBe(0)
+      expect(worst, name).toBe(0)
+      const { box } = await measure('jpeg', progressive, marked, 30)
+      expect(box.right, name).toBeGreaterThan(at.x) // the mark is there
     }
   })
 
