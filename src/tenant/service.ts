@@ -18,7 +18,8 @@ export function publicTenant({ upstreamKeySealed: _, ...tenant }: Tenant) {
   return tenant
 }
 
-function masterKeyOf(config: GatewayConfig): string {
+/** The secret that seals upstream and signing keys; a 503 naming the fix when it is unset. */
+export function masterKeyOf(config: GatewayConfig): string {
   if (!config.masterKey) throw new GatewayError(503, 'not_configured', 'MASTER_KEY is not set; run `wrangler secret put MASTER_KEY`')
   return config.masterKey
 }

@@ -9,14 +9,9 @@ import * as db from '../db/signing-keys'
 import type { SigningKeyRecord } from '../db/signing-keys'
 import { GatewayError } from '../errors'
 import { generateKeyPair, type Signer, type SigningAlgorithm } from '../label/signature'
-import type { Tenant } from './service'
+import { masterKeyOf, type Tenant } from './service'
 
 export type { SigningKeyRecord }
-
-function masterKeyOf(config: GatewayConfig): string {
-  if (!config.masterKey) throw new GatewayError(503, 'not_configured', 'MASTER_KEY is not set; run `wrangler secret put MASTER_KEY`')
-  return config.masterKey
-}
 
 async function newKey(config: GatewayConfig, tenant: Tenant, algorithm: SigningAlgorithm, now: Date) {
   const pair = await generateKeyPair(algorithm)
