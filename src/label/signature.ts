@@ -130,6 +130,18 @@ export interface VerifyContext {
   isKnownKey(publicKey: string): boolean | Promise<boolean>
 }
 
+// A file's producer and platform signatures usually bind the same hash of the same content:
+// it is computed once per content and algorithm, not once per signature.
+const hashes = new WeakMap<ContentParts, Map<ContentHashAlgorithm, string>>()
+
+function hashOf(content: ContentParts, algorithm: ContentHashAlgorithm): string {
+  const known = hashes.get(content) ?? new Map<ContentHashAlgorithm, string>()
+  const hash = known.get(algorithm) ?? contentHash(algorithm, content())
+  known.set(algorithm, hash)
+  hashes.set(content, known)
+  return hash
+}
+
 /** Checks the signature in the role's ReservedCode field. Never throws for bad input. */
 export async function checkLabelSignature(label: AigcLabel, role: SigningRole, context: VerifyContext): Promise<SignatureReport> {
   const field = ROLE_FIELD[role]
@@ -160,7 +172,7 @@ export async function checkLabelSignature(label: AigcLabel, role: SigningRole, c
     const hashAlgorithm = hashAlgorithmForOid(binding!.algId)
     if (!hashAlgorithm) return { ...described, status: 'unsupported', detail: `unknown content hash algorithm ${binding!.algId}` }
     if (!context.content) return { ...described, status: 'unsupported', detail: 'the content is bound but was not provided' }
-    if (contentHash(hashAlgorithm, context.content()) !== binding!.value.toLowerCase()) {
+    if (hashOf(context.content, hashAlgorithm) !== binding!.value.toLowerCase()) {
       return { ...described, status: 'content-changed', detail: 'the signature is intact but the content is not the content it was made for' }
     }
   }
