@@ -15,7 +15,7 @@
  * Arithmetic-coded, 12-bit and CMYK files return undefined: the caller takes the
  * whole-image path for those.
  */
-import { concat, FormatError, u16be } from '../formats/bytes'
+import { concat, FormatError, latin1, u16be } from '../formats/bytes'
 import { jpegSegments, type JpegSegment } from '../formats/jpeg'
 import { blendRow, type Placement } from '../label/image-mark'
 import { forwardDct, inverseDct, toByte, ZIGZAG } from './jpeg-dct'
@@ -331,7 +331,7 @@ function readFrame(bytes: Uint8Array): Frame | undefined {
     else if (s.marker === DRI) restartInterval = p.length >= 2 ? u16be(p, 0) : 0
     else if (s.marker >= 0xc0 && s.marker <= 0xcf && s.marker !== DHT && s.marker !== 0xc8 && s.marker !== 0xcc) sof = s
     // Adobe's transform flag 0 means RGB or CMYK samples, not YCbCr.
-    else if (s.marker === APP14 && p.length >= 12 && String.fromCharCode(...p.subarray(0, 5)) === 'Adobe' && p[11] === 0) return undefined
+    else if (s.marker === APP14 && p.length >= 12 && latin1(p, 0, 5) === 'Adobe' && p[11] === 0) return undefined
   }
   // Huffman-coded, 8-bit: baseline, extended sequential, progressive.
   if (!sof || (sof.marker !== SOF0 && sof.marker !== SOF1 && sof.marker !== SOF2)) return undefined

@@ -113,34 +113,6 @@ export class BitReader {
     return entry & 0xff
   }
 
-  /**
-   * The AC coefficients of one block into `out[at+1..at+64)`. The hot loop of the whole
-   * path, so code and value are read from one refill of the bit buffer.
-   */
-  acCoefficients(table: DecodeTable, out: Int16Array, at: number): void {
-    for (let k = 1; k < 64; ) {
-      if (this.count < 26) this.fill()
-      const entry = table[(this.bits >>> (this.count - 16)) & 0xffff]!
-      const length = entry >> 8
-      if (length === 0) throw new FormatError('corrupt JPEG image data: bad Huffman code')
-      this.count -= length
-      const size = entry & 15
-      const run = (entry >> 4) & 15
-      if (size === 0) {
-        if (run !== 15) return // end of block
-        k += 16
-        continue
-      }
-      k += run
-      if (k > 63) throw new FormatError('corrupt JPEG image data: coefficient out of range')
-      if (this.count < size) this.fill()
-      this.count -= size
-      const value = (this.bits >>> this.count) & ((1 << size) - 1)
-      out[at + k] = value < 1 << (size - 1) ? value - (1 << size) + 1 : value
-      k++
-    }
-  }
-
   /** `size` raw bits as a signed coefficient (JPEG's EXTEND). */
   receive(size: number): number {
     if (size === 0) return 0
@@ -239,7 +211,8 @@ export class BitReader {
 export function decodeBlock(reader: BitReader, tables: ScanTables, out: Int16Array, at: number, pred: number): number {
   const dc = pred + reader.receive(reader.huffman(tables.dc))
   out[at] = dc
-  reader.acCoefficients(tables.ac, out, at)
+  // A sequential block is a progressive first pass over 1..63 at full precision.
+  reader.acFirst(tables.ac, out, at, 1, 63, 0, { run: 0 })
   return dc
 }
 
