@@ -42,10 +42,8 @@ export type LabelFor = (content: () => Iterable<Uint8Array>) => Promise<string>
 /** The image with the visible mark and exactly one implicit label, from `labelFor`. */
 export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: LabelFor): Promise<Uint8Array> {
   const format = formatFor(bytes)
-  const label = async (out: Uint8Array) => {
-    const marked = formatFor(out)
-    return marked.write(out, await labelFor(() => marked.content(out)))
-  }
+  // Every path re-encodes in the input's own format.
+  const label = async (out: Uint8Array) => format.write(out, await labelFor(() => format.content(out)))
   format.read(bytes) // validates the container before any pixel work
   const { width, height } = imageSize(bytes, format.name)
   if (width < 1 || height < 1) throw new FormatError('the image has no pixels')
