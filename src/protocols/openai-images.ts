@@ -6,6 +6,7 @@
  * stream with each image's base64 encoded slice by slice between the JSON around it.
  */
 import { Buffer } from 'node:buffer'
+import { startsWith } from '../formats/bytes'
 
 /** The JSON answer with each image replaced by a placeholder, and the images' base64 text. */
 export interface LiftedAnswer {
@@ -57,10 +58,8 @@ export function liftImages(body: Uint8Array): LiftedAnswer | undefined {
 }
 
 function indexOf(haystack: Uint8Array, needle: Uint8Array, from: number): number {
-  for (let at = haystack.indexOf(needle[0]!, from); at >= 0 && at + needle.length <= haystack.length; at = haystack.indexOf(needle[0]!, at + 1)) {
-    let i = 1
-    while (i < needle.length && haystack[at + i] === needle[i]) i++
-    if (i === needle.length) return at
+  for (let at = haystack.indexOf(needle[0]!, from); at >= 0; at = haystack.indexOf(needle[0]!, at + 1)) {
+    if (startsWith(haystack, needle, at)) return at
   }
   return -1
 }
