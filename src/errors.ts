@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'unsupported_format'
   | 'rate_limited'
   | 'agreement_version_mismatch'
+  | 'limit_exceeded'
 
 const TYPES: Record<number, string> = {
   400: 'invalid_request_error',

@@ -6,6 +6,7 @@
 import { Buffer } from 'node:buffer'
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
+import { LimitError } from '../limits'
 import { signFileUrl } from '../files/signed-url'
 import { detectFormat, imageFormat, FormatError } from '../formats'
 import { concat } from '../formats/bytes'
@@ -217,6 +218,7 @@ function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined,
 
 /** Maps image errors of a client upload to HTTP answers. */
 export function uploadError(error: unknown): unknown {
+  if (error instanceof LimitError) return new GatewayError(error.limit.status, 'limit_exceeded', error.message, error.limit.name)
   if (error instanceof ImageTooLargeError) return new GatewayError(413, 'invalid_request', error.message)
   if (error instanceof FormatError) return new GatewayError(422, 'invalid_request', error.message)
   if (error instanceof MarkError) return new GatewayError(500, 'label_failed', error.message)
