@@ -2,6 +2,7 @@ import { createScheduledController } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
+import { pruneLog } from '../src/db/unmark'
 import { rowHash, type LogRow } from '../src/unmark/chain'
 import { appendLog } from '../src/unmark/log'
 import { ANSWER } from './mock-upstream/server'
@@ -198,7 +199,7 @@ describe('unlabelled delivery', () => {
   })
 })
 
-describe('the delivery log', () => {
+describe('the delivery log', { timeout: 30_000 }, () => {
   it('takes 200 concurrent unlabelled deliveries under one grant into one valid chain, none refused', async () => {
     const t = await unmarkTenant()
     const grant = await approvedGrant(t)
@@ -289,8 +290,9 @@ describe('large exports', () => {
   })
 })
 
-// Each of these makes a handful of model calls and a signing cron run: more than the default 5 s on a busy machine.
-describe('signed anchors', { timeout: 30_000 }, () => {
+// Each of these makes a handful of model calls and a cron run that signs every chain in this
+// file: more than the default 5 s on a busy machine.
+describe('signed anchors', { timeout: 60_000 }, () => {
   const anchors = async (tenantId: string) => ((await (await admin('GET', `/tenants/${tenantId}/unmark-log/anchors`)).json()) as any).data
 
   /** A tenant with a grant and three deliveries (head seq 5), signed by the daily job, then two more rows. */
@@ -345,6 +347,13 @@ describe('signed anchors', { timeout: 30_000 }, () => {
     await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq <= 2', t.id)
     await sql('INSERT INTO unmark_log_anchor (tenant_id, seq, hash, pruned_at) VALUES (?, 2, ?, ?)', t.id, second.hash, new Date().toISOString())
     expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 1, reason: expect.stringMatching(/starts after seq 2.*after seq 0/) })
+  })
+
+  it("still verify a deleted tenant's chain that retention went on pruning after its last anchor", async () => {
+    const { t } = await anchored()
+    expect((await admin('DELETE', `/tenants/${t.id}`)).status).toBe(204)
+    await pruneLog(env.DB, t.id, { seq: 2, hash: (await logRows(t.id))[1]!.hash }, new Date().toISOString())
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 5, anchor: { seq: 2 }, signedAnchor: { seq: 5 } })
   })
 
   it('catch a removed or altered anchor record', async () => {
