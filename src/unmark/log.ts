@@ -15,7 +15,8 @@ const PAGE_ROWS = 5000
 /**
  * Appends one entry through the tenant's Durable Object, which orders every append of
  * that tenant; resolves once the row is in D1. The namespace comes from the Worker's env
- * (not a parameter) so every caller that holds only the database can still log.
+ * rather than a parameter: the grant functions are handed only the database by their
+ * routes, and a log append must not depend on each caller passing the right binding.
  */
 export function appendLog(tenantId: string, entry: LogEntry): Promise<LogRow> {
   const logs = env.UNMARK_LOG
