@@ -1,3 +1,5 @@
+import type { UnmarkLog } from './unmark/log-object'
+
 /**
  * Worker bindings and the settings derived from them. Development (`GATEWAY_ENV =
  * "development"`, what `npm start` runs) has embedded defaults so the gateway works
@@ -7,6 +9,8 @@ export interface Env {
   DB: D1Database
   /** Labelled images stored for signed download URLs. */
   FILES: R2Bucket
+  /** One Durable Object per tenant that orders the appends to its delivery log. */
+  UNMARK_LOG: DurableObjectNamespace<UnmarkLog>
   /** "development" enables the embedded defaults; anything else is a deployed environment. */
   GATEWAY_ENV?: string
   /** Bearer token of the admin API; at least 16 characters when deployed. */

@@ -2,7 +2,8 @@ import { createScheduledController } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import worker from '../src/index'
-import type { LogRow } from '../src/unmark/chain'
+import { pruneLog } from '../src/db/unmark'
+import { rowHash, type LogRow } from '../src/unmark/chain'
 import { appendLog } from '../src/unmark/log'
 import { ANSWER } from './mock-upstream/server'
 import { admin, createTenant, gateway, openai, type TestTenant } from './helpers'
@@ -40,6 +41,10 @@ const unmarked = (grant: string, user = 'user-1') => ({ headers: { 'X-AIGC-Unmar
 async function logRows(tenantId: string, query = ''): Promise<LogRow[]> {
   const text = await (await admin('GET', `/tenants/${tenantId}/unmark-log${query}`)).text()
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line))
+}
+
+async function runCron(now: number) {
+  await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '17 3 * * *' }), env)
 }
 
 const verify = async (tenantId: string) => (await admin('GET', `/tenants/${tenantId}/unmark-log/verify`)).json() as Promise<any>
@@ -194,17 +199,25 @@ describe('unlabelled delivery', () => {
   })
 })
 
-describe('the delivery log', () => {
-  it('stays a valid chain under concurrent deliveries', async () => {
+describe('the delivery log', { timeout: 30_000 }, () => {
+  it('takes 200 concurrent unlabelled deliveries under one grant into one valid chain, none refused', async () => {
     const t = await unmarkTenant()
     const grant = await approvedGrant(t)
     const client = openai(t.key)
-    await Promise.all(Array.from({ length: 20 }, () => client.chat.completions.create({ model: 'plain', messages }, unmarked(grant))))
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => client.chat.completions.create({ model: 'plain', messages }, unmarked(grant)).withResponse()),
+    )
+    const refused = responses.map((r) => r.response.headers.get('x-aigc-unmark-refused')).filter(Boolean)
+    expect(refused).toEqual([])
+    expect(responses.every((r) => r.data.choices[0]!.message.content === ANSWER)).toBe(true)
     const rows = await logRows(t.id)
     expect(rows.map((r) => r.seq)).toEqual(rows.map((_, i) => i + 1))
-    expect(rows.filter((r) => r.event === 'delivery')).toHaveLength(20)
-    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 22, head: { seq: 22 } })
-  })
+    const deliveries = rows.filter((r) => r.event === 'delivery')
+    expect(deliveries).toHaveLength(200)
+    // Each delivery has its own row, written before its response went out.
+    expect(new Set(deliveries.map((r) => r.requestId))).toEqual(new Set(responses.map((r) => r.response.headers.get('x-request-id'))))
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 202, head: { seq: 202 } })
+  }, 120_000)
 
   it('names the first row that was changed or removed', async () => {
     const t = await unmarkTenant()
@@ -245,6 +258,20 @@ describe('the delivery log', () => {
     expect(lines.join('\n')).not.toContain('b-user')
     expect((await admin('GET', `/tenants/${a.id}/unmark-log?format=xml`)).status).toBe(400)
   })
+
+  it('exports cells a spreadsheet would run as formulas as text', async () => {
+    const t = await unmarkTenant({ autoApprove: true })
+    const users = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tx', '\rx']
+    for (const user of users) expect((await apply(t, { user })).status).toBe(201)
+    const text = await (await admin('GET', `/tenants/${t.id}/unmark-log?format=csv`)).text()
+    const lines = text.split('\r\n').slice(1)
+    // endUser is the fifth column; quoted cells (quotes, CR) keep the quote outside the prefix.
+    expect(lines[0]!.split(',')[4]).toBe(`"'=HYPERLINK(""http://x""`)
+    for (const user of users.slice(1, 4)) expect(text).toContain(`,'${user},`)
+    expect(text).toContain(`,'\tx,`)
+    expect(text).toContain(`,"'\rx",`)
+    expect(text).not.toMatch(/,[=+@\t]/)
+  })
 })
 
 describe('large exports', () => {
@@ -263,18 +290,92 @@ describe('large exports', () => {
   })
 })
 
-describe('retention', () => {
+// Each of these makes a handful of model calls and a cron run that signs every chain in this
+// file: more than the default 5 s on a busy machine.
+describe('signed anchors', { timeout: 60_000 }, () => {
+  const anchors = async (tenantId: string) => ((await (await admin('GET', `/tenants/${tenantId}/unmark-log/anchors`)).json()) as any).data
+
+  /** A tenant with a grant and three deliveries (head seq 5), signed by the daily job, then two more rows. */
+  async function anchored() {
+    const t = await unmarkTenant()
+    const grant = await approvedGrant(t)
+    const client = openai(t.key)
+    for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'plain', messages }, unmarked(grant))
+    const now = Date.now()
+    await runCron(now)
+    for (let i = 0; i < 2; i++) await client.chat.completions.create({ model: 'plain', messages }, unmarked(grant))
+    return { t, day: new Date(now).toISOString().slice(0, 10) }
+  }
+
+  const sql = (query: string, ...values: unknown[]) => env.DB.prepare(query).bind(...values).run()
+
+  it('are signed daily, kept in D1 and R2, listed by the admin API, and verify', async () => {
+    const { t, day } = await anchored()
+    const rows = await logRows(t.id)
+    const [anchor, ...older] = await anchors(t.id)
+    expect(older).toEqual([])
+    expect(anchor).toMatchObject({ tenantId: t.id, day, seq: 5, hash: rows[4]!.hash, startSeq: 0, startHash: '0'.repeat(64), algorithm: 'SM2' })
+    const keys = ((await (await admin('GET', `/tenants/${t.id}/signing-keys`)).json()) as any).keys
+    expect(anchor.publicKey).toBe(keys[0].publicKey)
+    const stored = await env.FILES.get(`unmark-log/anchors/${t.id}/${day}.json`)
+    expect(await stored!.json()).toEqual(anchor)
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 7, signedAnchor: { day, seq: 5, hash: rows[4]!.hash } })
+  })
+
+  it('catch a chain cut short before the signed head', async () => {
+    const { t } = await anchored()
+    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq >= 4', t.id)
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 4, reason: expect.stringMatching(/ends at seq 3, before the head seq 5/) })
+  })
+
+  it('catch a chain rewritten with fresh hashes before the signed head', async () => {
+    const { t } = await anchored()
+    // Change row 3 and recompute every hash after it, as someone with D1 access could.
+    let prev = (await logRows(t.id))[1]!.hash
+    for (const row of (await logRows(t.id)).slice(2)) {
+      const changed = { ...row, endUser: row.seq === 3 ? 'someone-else' : row.endUser, prevHash: prev }
+      const hash = await rowHash(prev, t.id, row.seq, changed)
+      await sql('UPDATE unmark_log SET end_user = ?, prev_hash = ?, hash = ? WHERE tenant_id = ? AND seq = ?', changed.endUser, prev, hash, t.id, row.seq)
+      prev = hash
+    }
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 5, reason: expect.stringMatching(/rewritten at or before/) })
+  })
+
+  it('catch rows deleted from the start behind a forged retention anchor', async () => {
+    const { t } = await anchored()
+    const second = (await logRows(t.id))[1]!
+    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq <= 2', t.id)
+    await sql('INSERT INTO unmark_log_anchor (tenant_id, seq, hash, pruned_at) VALUES (?, 2, ?, ?)', t.id, second.hash, new Date().toISOString())
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 1, reason: expect.stringMatching(/starts after seq 2.*after seq 0/) })
+  })
+
+  it("still verify a deleted tenant's chain that retention went on pruning after its last anchor", async () => {
+    const { t } = await anchored()
+    expect((await admin('DELETE', `/tenants/${t.id}`)).status).toBe(204)
+    await pruneLog(env.DB, t.id, { seq: 2, hash: (await logRows(t.id))[1]!.hash }, new Date().toISOString())
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 5, anchor: { seq: 2 }, signedAnchor: { seq: 5 } })
+  })
+
+  it('catch a removed or altered anchor record', async () => {
+    const removed = await anchored()
+    await sql('DELETE FROM unmark_log_signed_anchors WHERE tenant_id = ?', removed.t.id)
+    expect(await verify(removed.t.id)).toMatchObject({ valid: false, reason: expect.stringMatching(/in R2 but not in D1/) })
+
+    const altered = await anchored()
+    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq >= 4', altered.t.id)
+    await sql('UPDATE unmark_log_signed_anchors SET seq = 3, hash = (SELECT hash FROM unmark_log WHERE tenant_id = ?1 AND seq = 3) WHERE tenant_id = ?1', altered.t.id)
+    expect(await verify(altered.t.id)).toMatchObject({ valid: false, reason: expect.stringMatching(/does not verify/) })
+  })
+})
+
+describe('retention', { timeout: 30_000 }, () => {
   async function seed(tenantId: string, now: number, ages: number[]) {
     for (const days of ages) {
-      await appendLog(env.DB, tenantId, {
+      await appendLog(tenantId, {
         event: 'delivery', at: new Date(now - days * DAY).toISOString(), grantId: 'g', endUser: `aged-${days}`, produceIds: ['p'],
         contentKind: 'text', route: 'test', clientIp: null, userAgent: null, requestId: null, details: null,
       })
     }
-  }
-
-  async function runCron(now: number) {
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '17 3 * * *' }), env)
   }
 
   it('deletes expired rows, keeps 179-day rows whatever the config says, and the chain still verifies', async () => {

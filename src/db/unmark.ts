@@ -1,4 +1,5 @@
 /** D1 queries for unmark grants, the delivery log and its retention anchors. */
+import type { SigningAlgorithm } from '../label/signature'
 import type { ChainHead, LogEntry, LogRow } from '../unmark/chain'
 
 export type GrantStatus = 'pending' | 'approved' | 'rejected' | 'revoked'
@@ -137,21 +138,25 @@ export async function anchor(db: D1Database, tenantId: string): Promise<ChainHea
   return (await db.prepare('SELECT seq, hash FROM unmark_log_anchor WHERE tenant_id = ?').bind(tenantId).first<ChainHead>()) ?? undefined
 }
 
-/** Inserts one row; false when another writer already took this sequence number. */
-export async function insertLogRow(db: D1Database, row: LogRow): Promise<boolean> {
-  const result = await db
+const insertRow = (db: D1Database, row: LogRow) =>
+  db
     .prepare(
       `INSERT INTO unmark_log (tenant_id, seq, event, at, grant_id, end_user, produce_ids, content_kind, route,
          client_ip, user_agent, request_id, details, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, seq) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     .bind(
       row.tenantId, row.seq, row.event, row.at, row.grantId, row.endUser, JSON.stringify(row.produceIds), row.contentKind,
       row.route, row.clientIp, row.userAgent, row.requestId, row.details === null ? null : JSON.stringify(row.details),
       row.prevHash, row.hash,
     )
-    .run()
-  return result.meta.changes === 1
+
+/**
+ * Inserts consecutive rows in one transaction. A taken (tenant, seq) is an error, not a
+ * skip: the primary key stays the backstop should a second writer ever appear.
+ */
+export async function insertLogRows(db: D1Database, rows: LogRow[]): Promise<void> {
+  await db.batch(rows.map((row) => insertRow(db, row)))
 }
 
 export interface LogQuery {
@@ -219,4 +224,80 @@ export async function pruneLog(db: D1Database, tenantId: string, end: ChainHead,
       .bind(tenantId, end.seq, end.hash, now),
   ])
   return deleted!.meta.changes
+}
+
+/** A chain head signed with the tenant's key by the daily job (see src/unmark/anchors.ts). */
+export interface SignedAnchor {
+  tenantId: string
+  /** UTC day of the run, YYYY-MM-DD: one anchor per tenant and day. */
+  day: string
+  seq: number
+  hash: string
+  /** Where the chain started (the retention anchor, or seq 0 and the genesis hash). */
+  startSeq: number
+  startHash: string
+  signedAt: string
+  keyId: string
+  algorithm: SigningAlgorithm
+  publicKey: string
+  signature: string
+}
+
+interface SignedAnchorRow {
+  tenant_id: string
+  day: string
+  seq: number
+  hash: string
+  start_seq: number
+  start_hash: string
+  signed_at: string
+  key_id: string
+  algorithm: SigningAlgorithm
+  public_key: string
+  signature: string
+}
+
+const toSignedAnchor = (r: SignedAnchorRow): SignedAnchor => ({
+  tenantId: r.tenant_id,
+  day: r.day,
+  seq: r.seq,
+  hash: r.hash,
+  startSeq: r.start_seq,
+  startHash: r.start_hash,
+  signedAt: r.signed_at,
+  keyId: r.key_id,
+  algorithm: r.algorithm,
+  publicKey: r.public_key,
+  signature: r.signature,
+})
+
+/** Existing tenants that have a chain (rows, or a retention anchor after pruning). */
+export async function chainedTenants(db: D1Database): Promise<string[]> {
+  const { results } = await db
+    .prepare('SELECT id FROM tenants WHERE id IN (SELECT tenant_id FROM unmark_log UNION SELECT tenant_id FROM unmark_log_anchor) ORDER BY id')
+    .all<{ id: string }>()
+  return results.map((r) => r.id)
+}
+
+/** A second run on the same day replaces that day's anchor with the later head. */
+export async function putSignedAnchor(db: D1Database, a: SignedAnchor): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO unmark_log_signed_anchors (tenant_id, day, seq, hash, start_seq, start_hash, signed_at, key_id, algorithm, public_key, signature)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (tenant_id, day) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, start_seq = excluded.start_seq,
+         start_hash = excluded.start_hash, signed_at = excluded.signed_at, key_id = excluded.key_id,
+         algorithm = excluded.algorithm, public_key = excluded.public_key, signature = excluded.signature`,
+    )
+    .bind(a.tenantId, a.day, a.seq, a.hash, a.startSeq, a.startHash, a.signedAt, a.keyId, a.algorithm, a.publicKey, a.signature)
+    .run()
+}
+
+/** Newest first. */
+export async function signedAnchors(db: D1Database, tenantId: string, limit: number): Promise<SignedAnchor[]> {
+  const { results } = await db
+    .prepare('SELECT * FROM unmark_log_signed_anchors WHERE tenant_id = ? ORDER BY day DESC LIMIT ?')
+    .bind(tenantId, limit)
+    .all<SignedAnchorRow>()
+  return results.map(toSignedAnchor)
 }

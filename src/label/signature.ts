@@ -55,7 +55,7 @@ export interface Signer {
   privateKey: string
 }
 
-async function signInput(signer: Signer, input: string): Promise<string> {
+export async function signInput(signer: Signer, input: string): Promise<string> {
   if (signer.algorithm === 'SM2') {
     return sm2.doSignature(input, signer.privateKey, { hash: true, der: true, userId: SM2_SIGNER_ID, publicKey: signer.publicKey })
   }

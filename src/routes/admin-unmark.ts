@@ -1,7 +1,7 @@
 /** Admin routes for unmark grants and the delivery log of one tenant (/admin/tenants/:id/...). */
 import { Hono } from 'hono'
 import { z } from 'zod'
-import { listGrants, type GrantStatus } from '../db/unmark'
+import { listGrants, signedAnchors, type GrantStatus } from '../db/unmark'
 import { GatewayError } from '../errors'
 import { requireTenant } from '../tenant/service'
 import { parseWith } from '../tenant/schema'
@@ -34,7 +34,14 @@ for (const action of ['approve', 'reject', 'revoke'] as const satisfies GrantAct
 
 adminUnmark.get('/unmark-log/verify', async (c) => {
   const tenant = c.req.param('id')!
-  return c.json(await verifyLog(c.env.DB, tenant))
+  return c.json(await verifyLog(c.env, tenant))
+})
+
+const MAX_ANCHORS = 1000
+
+/** The daily signed chain heads, newest first (the log outlives its tenant, and so do these). */
+adminUnmark.get('/unmark-log/anchors', async (c) => {
+  return c.json({ data: await signedAnchors(c.env.DB, c.req.param('id')!, MAX_ANCHORS) })
 })
 
 const MAX_EXPORT_ROWS = 1_000_000
@@ -51,8 +58,12 @@ const exportQuery = z
 
 const CSV_COLUMNS = ['seq', 'event', 'at', 'grantId', 'endUser', 'produceIds', 'contentKind', 'route', 'clientIp', 'userAgent', 'requestId', 'details', 'prevHash', 'hash'] as const
 
+/** Cells a spreadsheet would read as a formula (OWASP CSV injection); `'` makes them text. */
+const FORMULA_START = /^[=+\-@\t\r]/
+
 function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+  const raw = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+  const text = FORMULA_START.test(raw) ? `'${raw}` : raw
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
 }
 

@@ -40,7 +40,7 @@ export async function deliverUnmarked(
     return false
   }
   try {
-    await recordDelivery(c.env.DB, c.get('tenant').tenant, grant.grant, delivery, requestInfo(c), new Date())
+    await recordDelivery(c.get('tenant').tenant, grant.grant, delivery, requestInfo(c), new Date())
   } catch (error) {
     console.error('unmark log write failed; delivering labelled', error)
     headers.set('X-AIGC-Unmark-Refused', 'log-write-failed')

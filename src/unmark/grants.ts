@@ -83,8 +83,8 @@ export async function applyForGrant(database: D1Database, tenant: Tenant, input:
   }
   // The log is written first: no grant exists that the log does not know of.
   const { purpose, agreementVersion, acceptedAt, identity } = grant
-  await appendLog(database, tenant.id, entry('grant_applied', grant, info, now, { purpose, agreementVersion, acceptedAt, identity }))
-  if (approved) await appendLog(database, tenant.id, entry('grant_approved', grant, info, now, { auto: true, expiresAt: grant.expiresAt }))
+  await appendLog(tenant.id, entry('grant_applied', grant, info, now, { purpose, agreementVersion, acceptedAt, identity }))
+  if (approved) await appendLog(tenant.id, entry('grant_approved', grant, info, now, { auto: true, expiresAt: grant.expiresAt }))
   await db.insertGrant(database, grant)
   return grant
 }
@@ -120,7 +120,7 @@ export async function decide(
     throw new GatewayError(409, 'conflict', `grant "${grantId}" is ${current.status}; only a ${from.join(' or ')} grant can be ${to}`)
   }
   try {
-    await appendLog(database, tenant.id, entry(event, next, info, now, { from: current.status, note, expiresAt: next.expiresAt }))
+    await appendLog(tenant.id, entry(event, next, info, now, { from: current.status, note, expiresAt: next.expiresAt }))
   } catch (error) {
     // An unlogged decision must not stand.
     await db.decideGrant(database, current, [to])
@@ -145,7 +145,6 @@ export async function checkGrant(database: D1Database, tenant: Tenant, grantId: 
 
 /** Logs an unlabelled delivery; the caller sends nothing unlabelled unless this resolves. */
 export async function recordDelivery(
-  database: D1Database,
   tenant: Tenant,
   grant: Grant,
   delivery: { produceIds: string[]; contentKind: string },
@@ -153,5 +152,5 @@ export async function recordDelivery(
   now: Date,
 ): Promise<void> {
   const row = entry('delivery', grant, info, now, {})
-  await appendLog(database, tenant.id, { ...row, ...delivery, details: null })
+  await appendLog(tenant.id, { ...row, ...delivery, details: null })
 }

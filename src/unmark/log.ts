@@ -1,48 +1,75 @@
 /**
- * The delivery log: appending to a tenant's hash chain (safe under concurrent writers),
- * verifying it, exporting it as a stream of pages, and retention.
+ * The delivery log: appending to a tenant's hash chain (through its single writer),
+ * verifying it against the signed anchors, exporting it as a stream of pages, and retention.
  */
+import { env } from 'cloudflare:workers'
+import { getTenant } from '../db/tenants'
 import * as db from '../db/unmark'
-import { GENESIS_HASH, rowHash, verifyRows, type ChainHead, type LogEntry, type LogRow } from './chain'
+import { latestSignedAnchor, type AnchorStores, type SignedAnchor } from './anchors'
+import { GENESIS_HASH, verifyRows, type ChainHead, type LogEntry, type LogRow } from './chain'
 
 /** Six months, Measures Art. 9: no configuration may keep logs for less. */
 export const MIN_RETENTION_DAYS = 180
-const APPEND_ATTEMPTS = 20
 const PAGE_ROWS = 5000
 
 /**
- * Appends one entry. Writers race on (tenant, seq): the loser re-reads the head and
- * tries again, so the chain stays linear however many isolates write at once.
+ * Appends one entry through the tenant's Durable Object, which orders every append of
+ * that tenant; resolves once the row is in D1. The namespace comes from the Worker's env
+ * rather than a parameter: the grant functions are handed only the database by their
+ * routes, and a log append must not depend on each caller passing the right binding.
  */
-export async function appendLog(database: D1Database, tenantId: string, entry: LogEntry): Promise<LogRow> {
-  for (let attempt = 0; attempt < APPEND_ATTEMPTS; attempt++) {
-    const head = (await db.chainHead(database, tenantId)) ?? { seq: 0, hash: GENESIS_HASH }
-    const seq = head.seq + 1
-    const row: LogRow = { ...entry, tenantId, seq, prevHash: head.hash, hash: await rowHash(head.hash, tenantId, seq, entry) }
-    if (await db.insertLogRow(database, row)) return row
-    await new Promise((r) => setTimeout(r, Math.random() * 5 * (attempt + 1)))
-  }
-  throw new Error(`could not append to the unmark log of ${tenantId} after ${APPEND_ATTEMPTS} attempts`)
+export function appendLog(tenantId: string, entry: LogEntry): Promise<LogRow> {
+  const logs = env.UNMARK_LOG
+  return logs.get(logs.idFromName(tenantId)).append(tenantId, entry)
 }
 
 export type Verification =
-  | { valid: true; rows: number; head: ChainHead | null; anchor: ChainHead | null }
-  | { valid: false; rows: number; firstBadSeq: number; reason: string }
+  | { valid: true; rows: number; head: ChainHead | null; anchor: ChainHead | null; signedAnchor: Pick<SignedAnchor, 'day' | 'seq' | 'hash' | 'signedAt' | 'keyId'> | null }
+  | { valid: false; rows: number; firstBadSeq: number | null; reason: string }
 
-/** Walks the whole chain from its anchor (or genesis) page by page. */
-export async function verifyLog(database: D1Database, tenantId: string): Promise<Verification> {
-  const anchor = (await db.anchor(database, tenantId)) ?? null
-  let head: ChainHead = anchor ?? { seq: 0, hash: GENESIS_HASH }
+/**
+ * Walks the whole chain from its retention anchor (or genesis) page by page, and holds it
+ * against the newest signed anchor: the signed head must still be in the chain with its
+ * hash, and the chain must still start where it started when it was signed.
+ */
+export async function verifyLog(stores: AnchorStores, tenantId: string): Promise<Verification> {
+  const anchor = (await db.anchor(stores.DB, tenantId)) ?? null
+  const start: ChainHead = anchor ?? { seq: 0, hash: GENESIS_HASH }
+  const check = await latestSignedAnchor(stores, tenantId)
+  if ('problem' in check) return { valid: false, rows: 0, firstBadSeq: null, reason: check.problem }
+  const signed = check.anchor
+  // Only the daily job prunes, and it signs right after, so a live tenant's start never moves
+  // past the signed one. A deleted tenant is still pruned but no longer signed.
+  if (signed && (signed.startSeq !== start.seq || signed.startHash !== start.hash) && (await getTenant(stores.DB, tenantId))) {
+    return {
+      valid: false, rows: 0, firstBadSeq: Math.min(signed.startSeq, start.seq) + 1,
+      reason: `the chain starts after seq ${start.seq}, but the head signed on ${signed.day} has it start after seq ${signed.startSeq}: rows were deleted or the start rewritten`,
+    }
+  }
+  let head = start
   let rows = 0
   for (;;) {
-    const page = await db.logPage(database, { tenantId, afterSeq: head.seq, limit: PAGE_ROWS })
+    const page = await db.logPage(stores.DB, { tenantId, afterSeq: head.seq, limit: PAGE_ROWS })
     if (page.length === 0) break
     const finding = await verifyRows(head, page)
     if (!finding.ok) return { valid: false, rows, firstBadSeq: finding.seq, reason: finding.reason }
+    const signedRow = signed && page.find((r) => r.seq === signed.seq)
+    if (signedRow && signedRow.hash !== signed.hash) {
+      return { valid: false, rows, firstBadSeq: signed.seq, reason: `row ${signed.seq} is not the head signed on ${signed.day}: the chain was rewritten at or before it` }
+    }
     rows += page.length
     head = finding.head
   }
-  return { valid: true, rows, head: rows || anchor ? head : null, anchor }
+  if (signed && signed.seq > head.seq) {
+    return { valid: false, rows, firstBadSeq: head.seq + 1, reason: `the chain ends at seq ${head.seq}, before the head seq ${signed.seq} signed on ${signed.day}: rows were deleted` }
+  }
+  if (signed && signed.seq === start.seq && signed.hash !== start.hash) {
+    return { valid: false, rows, firstBadSeq: start.seq, reason: `the retention anchor is not the head signed on ${signed.day}` }
+  }
+  return {
+    valid: true, rows, head: rows || anchor ? head : null, anchor,
+    signedAnchor: signed && { day: signed.day, seq: signed.seq, hash: signed.hash, signedAt: signed.signedAt, keyId: signed.keyId },
+  }
 }
 
 export interface ExportQuery {
