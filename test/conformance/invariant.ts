@@ -12,7 +12,9 @@
  * - every generated text (a choice, an output_text part, an Anthropic message) holds the
  *   explicit label exactly once, unless `X-AIGC-Explicit: omitted` with a documented
  *   `X-AIGC-Explicit-Reason`; omitted as structured output, the text must parse as JSON
- *   (after an Anthropic prefill) and hold no label;
+ *   (after an Anthropic prefill) and hold no label; and a label is never put inside the
+ *   structured output a request asked for (JSON mode, schemas, vLLM guided decoding, a
+ *   prefilled `{`);
  * - every generated image (base64 anywhere in the body, under any key) carries the TC260
  *   XMP label, and every image URL points at the gateway's own signed `/files/` route;
  * - no generated audio or video at all: the gateway has no audio label yet.
@@ -97,6 +99,9 @@ export function violations(exchange: Exchange, label = TEXT_LABEL): string[] {
         const n = countLabels(item.text, label)
         if (!omitted) {
           if (n !== 1) problems.push(`${item.where}: the explicit label appears ${n} times in ${JSON.stringify(clip(item.text))}`)
+          if (n > 0 && isStructuredAnswer(exchange.request, (item.prefill ?? '') + item.text.replaceAll(label, ''))) {
+            problems.push(`${item.where}: the explicit label was put inside structured output`)
+          }
         } else if (reason === 'structured-output') {
           if (n > 0) problems.push(`${item.where}: the explicit label is inside structured output`)
           if (!parsesAsJson((item.prefill ?? '') + item.text)) {
@@ -120,6 +125,29 @@ export function violations(exchange: Exchange, label = TEXT_LABEL): string[] {
     }
   }
   return problems
+}
+
+/** Structured output the request asked for, in any of the dialects the suite knows. */
+function structuredRequest(request: Json): { choices?: string[] } | undefined {
+  if (!isObject(request)) return undefined
+  const type = (v: Json) => (isObject(v) ? v.type : undefined)
+  if (Array.isArray(request.guided_choice)) return { choices: request.guided_choice.filter((c): c is string => typeof c === 'string') }
+  const json = new Set(['json_object', 'json_schema'])
+  const asked =
+    json.has(type(request.response_format) as string) ||
+    (isObject(request.text) && json.has(type(request.text.format) as string)) ||
+    type(request.output_format) === 'json_schema' ||
+    (isObject(request.output_config) && type(request.output_config.format) === 'json_schema') ||
+    ['guided_json', 'structured_outputs'].some((k) => k in request) ||
+    /^\s*[[{]/.test(anthropicPrefill(request) ?? '')
+  return asked ? {} : undefined
+}
+
+/** The answer, without what the gateway added, is the structured output that was asked for. */
+function isStructuredAnswer(request: Json, text: string): boolean {
+  const asked = structuredRequest(request)
+  if (!asked) return false
+  return asked.choices ? asked.choices.includes(text.trim()) : parsesAsJson(text)
 }
 
 const clip = (text: string) => (text.length > 120 ? `${text.slice(0, 60)}…${text.slice(-60)}` : text)

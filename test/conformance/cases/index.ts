@@ -98,8 +98,8 @@ export const CASES: ReplayCase[] = [
   // Anthropic Messages, streaming with extended thinking, text and tool use:
   // https://docs.anthropic.com/en/docs/build-with-claude/streaming
   // https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking
-  { method: 'POST', path: '/anthropic/v1/messages', auth: 'x-api-key', match: { model: 'claude-sonnet-4-5' }, stream: true, file: 'anthropic-messages-stream.sse' },
-  { method: 'POST', path: '/anthropic/v1/messages', auth: 'x-api-key', match: { model: 'claude-sonnet-4-5' }, stream: false, file: 'anthropic-messages.json' },
+  { method: 'POST', path: '/anthropic/v1/messages', auth: 'x-api-key', match: { model: 'claude-sonnet-4-6' }, stream: true, file: 'anthropic-messages-stream.sse' },
+  { method: 'POST', path: '/anthropic/v1/messages', auth: 'x-api-key', match: { model: 'claude-sonnet-4-6' }, stream: false, file: 'anthropic-messages.json' },
   // Prefilling the assistant turn with `{`: the model continues the JSON.
   // https://docs.anthropic.com/en/docs/build-with-claude/prompt-engineering/prefill-claudes-response
   { method: 'POST', path: '/anthropic/v1/messages', auth: 'x-api-key', match: { model: 'claude-haiku-4-5' }, stream: false, lastRole: 'assistant', file: 'anthropic-messages-prefill.json' },
