@@ -52,7 +52,11 @@ const asArray = (v: Json): Json[] => (Array.isArray(v) ? v : [])
 
 export const countLabels = (text: string, label = TEXT_LABEL) => text.split(label).length - 1
 
-/** A fetch for clients that records every exchange, and the invariant over what it saw. */
+/**
+ * A fetch for clients that records every exchange, and the invariant over what it saw.
+ * Bodies are read whole before the client gets them (replayed streams are short), so the
+ * detector sees exactly the bytes the client parsed.
+ */
 export function recorder() {
   const exchanges: Exchange[] = []
   const recordingFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {

@@ -40,6 +40,13 @@ describe('OpenAI Chat Completions', () => {
     expect(final.choices.map((c) => c.message.content!.split('\n')[0])).toEqual(['Roses are red.', 'Violets are blue.'])
   })
 
+  it('stream with n="2" (a string, as compatible servers accept it): each choice is labelled once', async () => {
+    const stream = client().chat.completions.stream({ model: 'gpt-4o', n: '2' as unknown as number, messages: user('A rhyme') })
+    const final = await stream.finalChatCompletion()
+    expect(final.choices).toHaveLength(2)
+    for (const choice of final.choices) expectLabelledOnce(choice.message.content)
+  })
+
   it('a tool-only reply: arguments untouched, and the response does not claim a label it did not apply', async () => {
     const response = await client()
       .chat.completions.create({
@@ -79,13 +86,30 @@ describe('OpenAI Chat Completions', () => {
     expect(seen.some((r) => new URL(r.url, 'http://x').searchParams.get('api-version') === version)).toBe(true)
   })
 
-  it('a path with a trailing slash is labelled or refused, never passed through', async () => {
-    const body = { model: 'gpt-4.1', messages: user('Hello!') }
+  // An upstream that normalises paths (nginx merges slashes) answers these like the real route.
+  for (const path of ['/chat/completions/', '//chat/completions', '/chat//completions']) {
+    it(`${path} is labelled or refused, never passed through`, async () => {
+      const body = { model: 'gpt-4.1', messages: user('Hello!') }
+      const result = await client()
+        .post<OpenAI.ChatCompletion>(path, { body })
+        .catch((e: unknown) => e)
+      if (result instanceof APIError) expect(result.status).toBeGreaterThanOrEqual(400)
+      else expectLabelledOnce((result as OpenAI.ChatCompletion).choices[0]!.message.content)
+    })
+  }
+
+  it('a stream on /chat/completions/ is labelled or refused, never passed through', async () => {
+    const body = { model: 'gpt-4o-mini', stream: true, messages: user('Hello!') }
     const result = await client()
-      .post<OpenAI.ChatCompletion>('/chat/completions/', { body })
+      .post<OpenAI.ChatCompletionChunk>('/chat/completions/', { body, stream: true })
+      .then(async (stream) => {
+        let text = ''
+        for await (const chunk of stream as unknown as AsyncIterable<OpenAI.ChatCompletionChunk>) text += chunk.choices[0]?.delta?.content ?? ''
+        return text
+      })
       .catch((e: unknown) => e)
     if (result instanceof APIError) expect(result.status).toBeGreaterThanOrEqual(400)
-    else expectLabelledOnce((result as OpenAI.ChatCompletion).choices[0]!.message.content)
+    else expectLabelledOnce(result as string)
   })
 
   it('a stored completion read back (GET /chat/completions/{id}) is labelled', async () => {

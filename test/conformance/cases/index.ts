@@ -54,6 +54,8 @@ export const CASES: ReplayCase[] = [
   { method: 'POST', path: '/openai/v1/chat/completions', auth: 'bearer', match: { model: 'gpt-4o-mini' }, stream: true, file: 'openai-chat-stream.sse', headers: { 'x-request-id': UPSTREAM_REQUEST_ID } },
   // n > 1: choices interleave by `index` (chat-streaming/streaming, `choices[].index`).
   { method: 'POST', path: '/openai/v1/chat/completions', auth: 'bearer', match: { model: 'gpt-4o', n: 2 }, stream: true, file: 'openai-chat-n2-stream.sse' },
+  // `"n": "2"`, a string, which compatible servers coerce.
+  { method: 'POST', path: '/openai/v1/chat/completions', auth: 'bearer', match: { model: 'gpt-4o', n: '2' }, stream: true, file: 'openai-chat-n2-stream.sse' },
   // Function calling, a tool-only reply (`content: null`, `finish_reason: "tool_calls"`):
   // https://platform.openai.com/docs/guides/function-calling
   { method: 'POST', path: '/openai/v1/chat/completions', auth: 'bearer', match: { model: 'gpt-4.1' }, has: ['tools'], stream: false, file: 'openai-chat-tools.json' },
