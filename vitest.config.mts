@@ -35,7 +35,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/interop/**'],
+          exclude: ['test/interop/**', 'test/conformance/**'],
           setupFiles: ['test/setup.ts'],
         },
       },
@@ -47,6 +47,18 @@ export default defineConfig({
           include: ['test/interop/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+        },
+      },
+      {
+        // Real clients (openai, @anthropic-ai/sdk, the AI SDK, LangChain) against the gateway
+        // in workerd and an upstream replaying recorded provider answers.
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/conformance/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 120_000,
         },
       },
     ],
