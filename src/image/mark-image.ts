@@ -55,7 +55,8 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: L
   }
   if (format.name === 'jpeg') {
     checkSize(width, height, 'imageStripPixels')
-    if (jpegComponents(bytes) === 4) {
+    // Components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK.
+    if (jpegFrameHeader(bytes)[5] === 4) {
       // mozjpeg in wasm cannot convert CMYK/YCCK to RGBA (it exits), and the coefficient
       // path codes grey and YCbCr only: marking these would need the Adobe transform.
       throw new FormatError('CMYK/YCCK JPEG: the gateway cannot put the visible mark on four-component JPEGs (take mark=implicit)')
@@ -93,10 +94,11 @@ function pngRowBytes({ width, bitDepth, colorType }: PngHeader): number {
   return Math.ceil((width * (PNG_SAMPLES[colorType] ?? 4) * bitDepth) / 8)
 }
 
-/** Components of the JPEG's frame header (1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK). */
-function jpegComponents(bytes: Uint8Array): number {
+/** The payload of the JPEG's frame header (SOFn): precision, height, width, components… */
+function jpegFrameHeader(bytes: Uint8Array): Uint8Array {
   const sof = jpegSegments(bytes).segments.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker))
-  return sof?.payload[5] ?? 0
+  if (!sof || sof.payload.length < 6) throw new FormatError('JPEG has no frame header')
+  return sof.payload
 }
 
 /** Width and height from the file header, before anything is decoded. */
@@ -106,9 +108,8 @@ export function imageSize(bytes: Uint8Array, format: string): { width: number; h
     return { width, height }
   }
   if (format === 'jpeg') {
-    const sof = jpegSegments(bytes).segments.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker))
-    if (!sof || sof.payload.length < 5) throw new FormatError('JPEG has no frame header')
-    return { width: u16be(sof.payload, 3), height: u16be(sof.payload, 1) }
+    const sof = jpegFrameHeader(bytes)
+    return { width: u16be(sof, 3), height: u16be(sof, 1) }
   }
   if (format === 'webp') {
     const first = webpChunks(bytes)[0]!
