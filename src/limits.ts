@@ -71,10 +71,10 @@ export const LIMITS = {
   },
   pngTextBytes: {
     name: 'png_text_bytes',
-    max: 16 * MiB,
+    max: 4 * MiB,
     unit: 'bytes',
     status: 422,
-    why: 'the label chunks of one file are inflated in memory: per file, so many chunks each under a per-chunk cap cannot add up to a bomb',
+    why: 'the label chunks (XMP, AIGC) of one file are inflated in memory, at about 70 ms a MB: per file, so many chunks each under a cap cannot add up to a bomb; XMP packets are kilobytes',
   },
   gifBlocks: {
     name: 'gif_blocks',
