@@ -116,7 +116,7 @@ describe('POST /v1/aigc/label', () => {
       [fixture('mark.png').slice(0, 200), '', undefined, 422, /truncated|ends early|IEND/],
       [fixture('anim.png'), '', undefined, 422, /animated PNG/],
       [fixture('mark.png'), '?mark=visible', undefined, 400, /unknown mark/],
-      [hugePng(100_000, 100_000), '', undefined, 413, /more than the 8192² pixels/],
+      [hugePng(100_000, 100_000), '', undefined, 413, /exceeds the image_strip_pixels limit/],
       [bombPng(), '', undefined, 422, /longer than its header says/],
     ]
     for (const [body, query, type, status, message] of cases) {

@@ -48,9 +48,10 @@ export const fromUtf8 = (b: Uint8Array) => decoder.decode(b)
 
 /**
  * Inflates zlib data, refusing to produce more than `max` bytes: fed in small slices so a
- * decompression bomb is stopped after a few megabytes, not after it filled memory.
+ * decompression bomb is stopped after a few megabytes, not after it filled memory. Going
+ * past `max` throws `tooLarge()` (callers pass a LimitError naming their budget).
  */
-export function inflateCapped(data: Uint8Array, max: number, what: string): Uint8Array {
+export function inflateCapped(data: Uint8Array, max: number, what: string, tooLarge = () => new FormatError(`${what} inflates beyond ${max} bytes`)): Uint8Array {
   const parts: Uint8Array[] = []
   let size = 0
   const stream = new Unzlib((chunk) => {
@@ -62,7 +63,7 @@ export function inflateCapped(data: Uint8Array, max: number, what: string): Uint
   } catch {
     throw new FormatError(`corrupt compressed ${what}`)
   }
-  if (size > max) throw new FormatError(`${what} inflates beyond ${max} bytes`)
+  if (size > max) throw tooLarge()
   return concat(parts)
 }
 

@@ -5,10 +5,10 @@
  */
 import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, u16le, utf8 } from './bytes'
+import { checkLimit } from '../limits'
 import type { CarrierFormat, FoundLabel } from './types'
 
 const XMP_APP_ID = 'XMP DataXMP'
-const MAX_BLOCKS = 1_000_000
 const TRAILER = Uint8Array.from({ length: 258 }, (_, i) => (i === 0 ? 1 : i === 257 ? 0 : 256 - i))
 
 export interface GifBlock {
@@ -40,7 +40,7 @@ export function gifBlocks(bytes: Uint8Array): { headerEnd: number; blocks: GifBl
   const blocks: GifBlock[] = []
   let frames = 0
   for (;;) {
-    if (blocks.length >= MAX_BLOCKS) throw new FormatError('too many GIF blocks')
+    checkLimit('gifBlocks', blocks.length + 1, 'the GIF block count')
     need(bytes, at, 1, 'GIF block')
     const introducer = bytes[at]!
     if (introducer === 0x3b) break

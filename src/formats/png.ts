@@ -5,13 +5,11 @@
  */
 import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
 import { concat, crc32, FormatError, fromUtf8, inflateCapped, latin1, need, putU32be, startsWith, u32be, utf8 } from './bytes'
+import { checkLimit, LIMITS, LimitError } from '../limits'
 import type { CarrierFormat, FoundLabel } from './types'
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 const XMP_KEYWORD = 'XML:com.adobe.xmp'
-const MAX_CHUNKS = 1_000_000
-/** Text chunks are inflated in memory; a bigger one is not metadata we accept. */
-const MAX_TEXT_BYTES = 16 * 1024 * 1024
 
 export interface PngChunk {
   type: string
@@ -26,8 +24,9 @@ export function pngChunks(bytes: Uint8Array): PngChunk[] {
   if (!startsWith(bytes, SIGNATURE)) throw new FormatError('not a PNG file')
   const chunks: PngChunk[] = []
   let at = SIGNATURE.length
+  let texts = 0
   while (at < bytes.length) {
-    if (chunks.length >= MAX_CHUNKS) throw new FormatError('too many PNG chunks')
+    checkLimit('pngChunks', chunks.length + 1, 'the PNG chunk count')
     need(bytes, at, 8, 'PNG chunk header')
     const length = u32be(bytes, at)
     if (length > 0x7fffffff) throw new FormatError('PNG chunk length out of range')
@@ -38,6 +37,7 @@ export function pngChunks(bytes: Uint8Array): PngChunk[] {
     if (type !== 'IDAT' && crc32(bytes.subarray(at + 4, at + 8), data) !== u32be(bytes, at + 8 + length)) {
       throw new FormatError(`PNG ${type} chunk fails its CRC`)
     }
+    if (TEXT_TYPES.has(type)) checkLimit('pngTextChunks', ++texts, 'the PNG text chunk count')
     chunks.push({ type, start: at, end: at + 12 + length, data })
     at += 12 + length
     if (type === 'IEND') break
@@ -48,17 +48,37 @@ export function pngChunks(bytes: Uint8Array): PngChunk[] {
   return chunks
 }
 
+const TEXT_TYPES = new Set(['tEXt', 'zTXt', 'iTXt'])
+
 interface TextChunk {
-  keyword: string
+  keyword: typeof XMP_KEYWORD | 'AIGC'
   text: string
 }
 
-/** tEXt, zTXt and iTXt share a keyword; the text is Latin-1, zlib Latin-1, or UTF-8. */
-function readText(chunk: PngChunk): TextChunk | undefined {
+/**
+ * What is left of one file's budget of inflated text: made once per pass over the file, so
+ * many chunks each under the cap cannot add up to a bomb.
+ */
+interface TextBudget {
+  left: number
+}
+
+const textBudget = (): TextBudget => ({ left: LIMITS.pngTextBytes.max })
+
+/**
+ * The text of a label carrier chunk (XMP or `AIGC` keyword), or undefined for any other
+ * chunk: other text chunks are never inflated. tEXt is Latin-1, zTXt zlib Latin-1, iTXt UTF-8.
+ */
+function labelText(chunk: PngChunk, budget: TextBudget): TextChunk | undefined {
   const keyword = readKeyword(chunk)
-  if (keyword === undefined) return undefined
+  if (keyword !== XMP_KEYWORD && keyword !== 'AIGC') return undefined
   const { type, data } = chunk
   const nul = keyword.length
+  const inflate = (compressed: Uint8Array) => {
+    const text = inflateCapped(compressed, budget.left, `PNG ${type} chunk`, () => new LimitError(LIMITS.pngTextBytes, 'the inflated text of the PNG label chunks'))
+    budget.left -= text.length
+    return text
+  }
   if (type === 'tEXt') return { keyword, text: latin1(data, nul + 1) }
   if (type === 'zTXt') return { keyword, text: latin1(inflate(data.subarray(nul + 2))) }
   need(data, nul + 1, 2, 'PNG iTXt header')
@@ -69,8 +89,6 @@ function readText(chunk: PngChunk): TextChunk | undefined {
   const body = data.subarray(translated + 1)
   return { keyword, text: fromUtf8(compressed ? inflate(body) : body) }
 }
-
-const inflate = (data: Uint8Array) => inflateCapped(data, MAX_TEXT_BYTES, 'PNG text chunk')
 
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length)
@@ -106,8 +124,9 @@ export function pngLayout(bytes: Uint8Array, idat: (chunk: PngChunk, first: bool
   const parts: Uint8Array[] = [bytes.subarray(0, SIGNATURE.length)]
   let xmpAt = -1
   let firstData = true
+  const budget = textBudget()
   for (const c of chunks) {
-    const text = readText(c)
+    const text = labelText(c, budget)
     if (text?.keyword === XMP_KEYWORD) {
       packet ??= text.text
       continue
@@ -137,8 +156,9 @@ export const png: CarrierFormat = {
 
   read(bytes) {
     const found: FoundLabel[] = []
+    const budget = textBudget()
     for (const c of pngChunks(bytes)) {
-      const text = readText(c)
+      const text = labelText(c, budget)
       if (text?.keyword === XMP_KEYWORD) {
         for (const l of readXmpLabels(text.text)) found.push({ carrier: `png:${c.type}:${XMP_KEYWORD}`, form: l.form, raw: l.value })
       } else if (text?.keyword === 'AIGC') {
@@ -164,7 +184,7 @@ export const png: CarrierFormat = {
 
 /** A text chunk's keyword, without inflating its text. */
 function readKeyword({ type, data }: PngChunk): string | undefined {
-  if (type !== 'tEXt' && type !== 'zTXt' && type !== 'iTXt') return undefined
+  if (!TEXT_TYPES.has(type)) return undefined
   const nul = data.indexOf(0)
   if (nul < 1 || nul > 79) throw new FormatError(`PNG ${type} chunk has a bad keyword`)
   return latin1(data, 0, nul)

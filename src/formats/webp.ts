@@ -4,9 +4,9 @@
  */
 import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, putU24le, putU32le, startsWith, u16le, u32le, utf8 } from './bytes'
+import { checkLimit } from '../limits'
 import type { CarrierFormat, FoundLabel } from './types'
 
-const MAX_CHUNKS = 100_000
 const XMP_FLAG = 0x04
 const EXIF_FLAG = 0x08
 const ALPHA_FLAG = 0x10
@@ -28,7 +28,7 @@ export function webpChunks(bytes: Uint8Array): RiffChunk[] {
   const chunks: RiffChunk[] = []
   let at = 12
   while (at < riffEnd) {
-    if (chunks.length >= MAX_CHUNKS) throw new FormatError('too many WebP chunks')
+    checkLimit('webpChunks', chunks.length + 1, 'the WebP chunk count')
     need(bytes, at, 8, 'WebP chunk header')
     const size = u32le(bytes, at + 4)
     need(bytes, at + 8, size, `WebP ${latin1(bytes, at, at + 4)} chunk`)

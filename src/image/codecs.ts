@@ -9,6 +9,7 @@ import decodePngWasm, { init as initPngDecode } from '@jsquash/png/decode'
 import encodePngWasm, { init as initPngEncode } from '@jsquash/png/encode'
 import decodeWebpWasm, { init as initWebpDecode } from '@jsquash/webp/decode'
 import encodeWebpWasm, { init as initWebpEncode } from '@jsquash/webp/encode'
+import { FormatError } from '../formats/bytes'
 
 export interface Pixels {
   width: number
@@ -37,43 +38,65 @@ const toBuffer = (b: Uint8Array) => b.buffer.slice(b.byteOffset, b.byteOffset + 
 // jsquash types its input as the DOM ImageData; these three fields are all it reads.
 const asImageData = (p: Pixels) => p as never
 
+type Codec = 'pngDecode' | 'pngEncode' | 'jpegDecode' | 'jpegEncode' | 'webpDecode' | 'webpEncode'
+
+/**
+ * emscripten's exit() throws ExitStatus (not an Error) and a trap throws RuntimeError; both
+ * leave the instance mid-call (stack and heap as they were), so it must not serve again.
+ */
+const leftInstanceBroken = (error: unknown) =>
+  error instanceof WebAssembly.RuntimeError || (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'ExitStatus')
+
 /**
  * Codec instances are made once per isolate: re-instantiating per call would hand a grown
- * wasm heap back sooner, but costs ~130 ms a 1024² JPEG; the pixel limit in mark-image.ts
- * bounds how far a heap grows instead.
+ * wasm heap back sooner, but costs ~130 ms a 1024² JPEG; the pixel limits bound how far a
+ * heap grows instead. An instance that exited or trapped is replaced before the next call
+ * (the mozjpeg and libwebp ones; the png crate's wasm-bindgen glue keeps its one instance,
+ * and its decoder fails by throwing, which leaves it usable).
  */
 export function jsquashCodecs(modules: CodecModules): RasterCodecs {
-  let ready: Promise<unknown> | undefined
-  const init = () =>
-    (ready ??= Promise.all([
-      initPngDecode(modules.pngCodec),
-      initPngEncode(modules.pngCodec),
-      initJpegDecode(modules.jpegDecoder),
-      initJpegEncode(modules.jpegEncoder),
-      initWebpDecode(modules.webpDecoder),
-      initWebpEncode(modules.webpEncoder),
-    ]))
+  const inits: Record<Codec, () => Promise<unknown>> = {
+    pngDecode: () => initPngDecode(modules.pngCodec),
+    pngEncode: () => initPngEncode(modules.pngCodec),
+    jpegDecode: () => initJpegDecode(modules.jpegDecoder),
+    jpegEncode: () => initJpegEncode(modules.jpegEncoder),
+    webpDecode: () => initWebpDecode(modules.webpDecoder),
+    webpEncode: () => initWebpEncode(modules.webpEncoder),
+  }
+  const ready = new Map<Codec, Promise<unknown>>()
+  async function run<T>(codec: Codec, call: () => Promise<T>): Promise<T> {
+    if (!ready.has(codec)) ready.set(codec, inits[codec]())
+    await ready.get(codec)
+    try {
+      return await call()
+    } catch (error) {
+      if (leftInstanceBroken(error)) ready.delete(codec)
+      throw error
+    }
+  }
   return {
     async decode(format, bytes) {
-      await init()
       const decoder = format === 'png' ? decodePngWasm : format === 'jpeg' ? decodeJpegWasm : decodeWebpWasm
-      const image = await decoder(toBuffer(bytes))
-      return { width: image.width, height: image.height, data: image.data }
+      try {
+        const image = await run(`${format}Decode`, () => decoder(toBuffer(bytes)))
+        return { width: image.width, height: image.height, data: image.data }
+      } catch (error) {
+        // The file is what the decoder could not read: a 422 with its reason, never a 500.
+        const reason = String((error as { message?: unknown } | null)?.message ?? error)
+        throw new FormatError(`the ${format} image data cannot be decoded: ${reason}`)
+      }
     },
     async encodePng(pixels) {
-      await init()
-      return new Uint8Array(await encodePngWasm(asImageData(pixels)))
+      return new Uint8Array(await run('pngEncode', () => encodePngWasm(asImageData(pixels))))
     },
     async encodeJpeg(pixels, quality) {
-      await init()
       // Standard (Annex K) tables, sequential: quality then means what the source's did.
       // Huffman optimisation would keep every coefficient of the image in memory at once.
       const options = { quality, quant_table: 0, progressive: false, optimize_coding: false, trellis_loops: 1 }
-      return new Uint8Array(await encodeJpegWasm(asImageData(pixels), options))
+      return new Uint8Array(await run('jpegEncode', () => encodeJpegWasm(asImageData(pixels), options)))
     },
     async encodeWebp(pixels, { lossless, quality }) {
-      await init()
-      return new Uint8Array(await encodeWebpWasm(asImageData(pixels), { lossless: lossless ? 1 : 0, quality, exact: 1 }))
+      return new Uint8Array(await run('webpEncode', () => encodeWebpWasm(asImageData(pixels), { lossless: lossless ? 1 : 0, quality, exact: 1 })))
     },
   }
 }

@@ -12,26 +12,17 @@ import { jpegSegments } from '../formats/jpeg'
 import { pngChunks } from '../formats/png'
 import { webpChunks, withMetadataOf } from '../formats/webp'
 import { blendRow, placeMark, type ImageMarkSpec, type MarkOverlay, type Placement } from '../label/image-mark'
+import { checkLimit, type LimitName } from '../limits'
 import type { Pixels, RasterCodecs } from './codecs'
 import { markGif } from './gif-mark'
 import { markJpegBlocks } from './jpeg-blocks'
-import { markPngStrips, pngHeader, stripLayout } from './png-mark'
+import { markPngStrips, pngHeader, stripLayout, type PngHeader } from './png-mark'
 
 export interface MarkContext {
   spec: ImageMarkSpec
   font: ArrayBuffer
   codecs: RasterCodecs
 }
-
-/** Largest image marked in strips (PNG, sequential JPEG) and through whole-image pixel buffers (the rest). */
-export const MAX_STRIP_PIXELS = 8192 * 8192
-// Whole-image decoding holds the RGBA buffer in JS and in a codec's wasm heap: measured
-// peaks (bench/peak-memory.ts, JPEG) were about +70 MB at 1536², +120–130 MB at 2048² and
-// +256 MB at 3000², so beyond 1536² (which covers 1024×1536 and 1792×1024) the gateway refuses rather
-// than risk the 128 MB isolate.
-export const MAX_DECODED_PIXELS = 1536 * 1536
-
-export class ImageTooLargeError extends FormatError {}
 
 /**
  * Makes the label JSON for the marked content (the parts a content binding covers), so a
@@ -52,26 +43,28 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: L
   if (format.name === 'png') {
     const chunks = pngChunks(bytes)
     if (chunks.some((c) => c.type === 'acTL')) throw new FormatError('animated PNG: the gateway cannot mark every frame, so it refuses it')
-    const layout = stripLayout(pngHeader(chunks))
-    if (layout) {
-      checkSize(width, height, MAX_STRIP_PIXELS)
-      return await markPngStrips(bytes, chunks, layout, place, labelFor)
-    }
-    checkSize(width, height, MAX_DECODED_PIXELS)
+    const header = pngHeader(chunks)
+    const layout = stripLayout(header)
+    checkSize(width, height, layout ? 'imageStripPixels' : 'imageDecodedPixels')
+    // Within the area a row can still be huge (67108864×1): checked before any row buffer.
+    checkLimit('pngRowBytes', pngRowBytes(header), `a ${width}-pixel PNG row`)
+    if (layout) return await markPngStrips(bytes, chunks, layout, place, labelFor)
     const pixels = await ctx.codecs.decode('png', bytes)
     blendPixels(pixels, place(pixels.width, pixels.height))
     return label(await ctx.codecs.encodePng(pixels))
   }
   if (format.name === 'jpeg') {
-    checkSize(width, height, MAX_STRIP_PIXELS)
+    checkSize(width, height, 'imageStripPixels')
+    // Components: 1 grey, 3 YCbCr/RGB, 4 CMYK/YCCK.
+    if (jpegFrameHeader(bytes)[5] === 4) {
+      // mozjpeg in wasm cannot convert CMYK/YCCK to RGBA (it exits), and the coefficient
+      // path codes grey and YCbCr only: marking these would need the Adobe transform.
+      throw new FormatError('CMYK/YCCK JPEG: the gateway cannot put the visible mark on four-component JPEGs (take mark=implicit)')
+    }
     const blocks = markJpegBlocks(bytes, orientedPlacement({ width, height }, exifOrientation(bytes), place))
     if (blocks) return label(blocks)
     // Other JPEG kinds: whole-image pixels, within the decoded-size limit.
-    if (width * height > MAX_DECODED_PIXELS) {
-      throw new ImageTooLargeError(
-        `${width}×${height}: arithmetic-coded, CMYK or 12-bit JPEGs, and progressive ones with more than 64 MB of coefficients, are marked only up to 1536² pixels`,
-      )
-    }
+    checkLimit('imageDecodedPixels', width * height, `${width}×${height} (an arithmetic-coded or 12-bit JPEG, or a progressive one beyond 64 MB of coefficients, is decoded whole)`)
     const pixels = await ctx.codecs.decode('jpeg', bytes)
     blendPixels(pixels, orientedPlacement(pixels, exifOrientation(bytes), place))
     const encoded = await ctx.codecs.encodeJpeg(pixels, estimateJpegQuality(bytes))
@@ -80,20 +73,32 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: L
   if (format.name === 'webp') {
     const chunks = webpChunks(bytes)
     if (chunks.some((c) => c.fourcc === 'ANIM' || c.fourcc === 'ANMF')) throw new FormatError('animated WebP: the gateway cannot mark every frame, so it refuses it')
-    checkSize(width, height, MAX_DECODED_PIXELS)
+    checkSize(width, height, 'imageDecodedPixels')
     const lossless = chunks.some((c) => c.fourcc === 'VP8L')
     const pixels = await ctx.codecs.decode('webp', bytes)
     blendPixels(pixels, place(pixels.width, pixels.height))
     return label(withMetadataOf(bytes, await ctx.codecs.encodeWebp(pixels, { lossless, quality: 90 })))
   }
-  checkSize(width, height, MAX_DECODED_PIXELS)
+  checkSize(width, height, 'imageDecodedPixels')
   return label(markGif(bytes, ctx.spec, place))
 }
 
-function checkSize(width: number, height: number, max: number): void {
-  if (width * height > max) {
-    throw new ImageTooLargeError(`${width}×${height} is more than the ${Math.floor(Math.sqrt(max))}² pixels the gateway marks in this format`)
-  }
+function checkSize(width: number, height: number, limit: LimitName): void {
+  checkLimit(limit, width * height, `${width}×${height} pixels`)
+}
+
+const PNG_SAMPLES: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 }
+
+/** Bytes of one unfiltered row as the header describes it, before any row is allocated. */
+function pngRowBytes({ width, bitDepth, colorType }: PngHeader): number {
+  return Math.ceil((width * (PNG_SAMPLES[colorType] ?? 4) * bitDepth) / 8)
+}
+
+/** The payload of the JPEG's frame header (SOFn): precision, height, width, components… */
+function jpegFrameHeader(bytes: Uint8Array): Uint8Array {
+  const sof = jpegSegments(bytes).segments.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker))
+  if (!sof || sof.payload.length < 6) throw new FormatError('JPEG has no frame header')
+  return sof.payload
 }
 
 /** Width and height from the file header, before anything is decoded. */
@@ -103,9 +108,8 @@ export function imageSize(bytes: Uint8Array, format: string): { width: number; h
     return { width, height }
   }
   if (format === 'jpeg') {
-    const sof = jpegSegments(bytes).segments.find((s) => s.marker >= 0xc0 && s.marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(s.marker))
-    if (!sof || sof.payload.length < 5) throw new FormatError('JPEG has no frame header')
-    return { width: u16be(sof.payload, 3), height: u16be(sof.payload, 1) }
+    const sof = jpegFrameHeader(bytes)
+    return { width: u16be(sof, 3), height: u16be(sof, 1) }
   }
   if (format === 'webp') {
     const first = webpChunks(bytes)[0]!

@@ -11,7 +11,7 @@ import { signFileUrl } from '../files/signed-url'
 import { detectFormat, imageFormat, FormatError } from '../formats'
 import { concat } from '../formats/bytes'
 import { labelFile, type Signing } from '../image/label-image'
-import { ImageTooLargeError, type MarkContext } from '../image/mark-image'
+import type { MarkContext } from '../image/mark-image'
 import { markContext } from '../image/runtime'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { MarkError } from '../label/image-mark'
@@ -219,7 +219,6 @@ function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined,
 /** Maps image errors of a client upload to HTTP answers. */
 export function uploadError(error: unknown): unknown {
   if (error instanceof LimitError) return new GatewayError(error.limit.status, 'limit_exceeded', error.message, error.limit.name)
-  if (error instanceof ImageTooLargeError) return new GatewayError(413, 'invalid_request', error.message)
   if (error instanceof FormatError) return new GatewayError(422, 'invalid_request', error.message)
   if (error instanceof MarkError) return new GatewayError(500, 'label_failed', error.message)
   return error
