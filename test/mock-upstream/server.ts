@@ -309,8 +309,9 @@ function chatAudio(_body: Json, scenario: string) {
 }
 
 /** Responses with the image_generation tool: partial images, the final image, then text. */
-function imageTool(_body: Json, scenario: string) {
-  const b64 = readFileSync('test/fixtures/images/mark.png').toString('base64')
+function imageTool(body: Json, scenario: string) {
+  // `mock_image` stands in for the file where there is no file system (unit tests in workerd).
+  const b64: string = body.mock_image ?? readFileSync('test/fixtures/images/mark.png').toString('base64')
   const call = { id: 'ig_1', type: 'image_generation_call', status: 'completed', result: b64, output_format: 'png', revised_prompt: '猫' }
   const part = { type: 'output_text', text: ANSWER, annotations: [] }
   const message = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [part] }
