@@ -20,7 +20,7 @@ import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
 import { imageLabeller, splitDataUrl } from '../protocols/media'
-import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder } from '../protocols/openai-images'
+import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder, type EmbeddedImage } from '../protocols/openai-images'
 import { isObject, parseJsonObject } from './json'
 import type { AppEnv } from './types'
 
@@ -130,15 +130,9 @@ async function labelItem(
   origin: string,
   outputs: Uint8Array[],
 ): Promise<AigcLabel> {
+  const unsigned = label
   // Images under other keys first: a refused one stops the answer before any work is done.
-  const embedded = (() => {
-    try {
-      return embeddedImages(item, ['b64_json', 'url'])
-    } catch (error) {
-      if (error instanceof StreamLabelError) throw new GatewayError(502, 'label_failed', `${error.message}, so none was delivered`)
-      throw error
-    }
-  })()
+  const embedded = otherImages(item)
   if (source) {
     const out = await labelUpstreamImage(source, label, explicit, signing)
     item.b64_json = placeholder(outputs.length)
@@ -154,12 +148,22 @@ async function labelItem(
     item.url = await keepLabelled(c, bytes, label, origin)
   }
   for (const image of embedded) {
-    const out = await labelUpstreamImage(Buffer.from(image.base64, 'base64'), label, explicit, signing)
+    const out = await labelUpstreamImage(Buffer.from(image.base64, 'base64'), unsigned, explicit, signing)
     image.holder[image.key] = image.prefix + Buffer.from(out.bytes).toString('base64')
     label = out.label
   }
   item.aigc = label
   return label
+}
+
+/** Images an item holds beside `b64_json` and `url` (see embeddedImages); one it cannot label is a 502. */
+function otherImages(item: Record<string, unknown>): EmbeddedImage[] {
+  try {
+    return embeddedImages(item, ['b64_json', 'url'])
+  } catch (error) {
+    if (error instanceof StreamLabelError) throw new GatewayError(502, 'label_failed', `${error.message}, so none was delivered`)
+    throw error
+  }
 }
 
 /** Stores a labelled image in R2; returns the signed gateway URL that serves it. */
