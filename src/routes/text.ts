@@ -56,8 +56,7 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
 
   if (type.startsWith('text/event-stream') && upstream.body) {
     // A stream's text is checked as it ends, so a structured request can only get the end label.
-    let affixes = unmarked ? NO_AFFIXES : structured ? endAffixes(tenant.labels.text) : affixesFor(tenant.labels.text)
-    if (!unmarked && protocol.continuesText(request)) affixes = continuedAffixes(affixes)
+    const affixes = unmarked ? NO_AFFIXES : answerAffixes(protocol, request, structured ? endAffixes(tenant.labels.text) : affixesFor(tenant.labels.text))
     setLabelHeaders(headers, [signedLabel], unmarked ? 'unmark-grant' : structured ? 'structured-output-pending' : undefined)
     const body = labelEventStream(upstream.body, protocol.streamLabeler(affixes, request, options))
     return new Response(body, { status: upstream.status, headers })
@@ -67,8 +66,7 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
     if (!isObject(body)) {
       throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered with invalid JSON, so nothing could be labelled')
     }
-    let affixes = unmarked ? NO_AFFIXES : affixesFor(tenant.labels.text)
-    if (!unmarked && protocol.continuesText(request)) affixes = continuedAffixes(affixes)
+    const affixes = unmarked ? NO_AFFIXES : answerAffixes(protocol, request, affixesFor(tenant.labels.text))
     const outcome = await protocol.labelBody(body, affixes, options).catch((error: unknown) => {
       if (error instanceof StreamLabelError) throw new GatewayError(502, 'label_failed', error.message)
       throw error
@@ -81,4 +79,9 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   }
   await upstream.body?.cancel()
   throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
+}
+
+/** An answer that continues the client's text (a tool loop) opens with the label separator. */
+function answerAffixes(protocol: TextProtocol, request: Record<string, unknown>, affixes: TextAffixes): TextAffixes {
+  return protocol.continuesText(request) ? continuedAffixes(affixes) : affixes
 }
