@@ -50,7 +50,8 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   const signedLabel = await signed
   const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'text' }, headers)
   // Images the answer carries (Responses image_generation) are labelled like /v1/images output.
-  const media = imageLabeller(unmarked ? undefined : markContext(tenant.labels.image), { signer: await signer, role: 'producer' }, newLabel)
+  // They keep the visible mark under a grant: its delivery row names the text's ProduceID only.
+  const media = imageLabeller(markContext(tenant.labels.image), { signer: await signer, role: 'producer' }, newLabel)
   const type = upstream.headers.get('content-type') ?? ''
   const options = { structured: unmarked ? undefined : structured, media }
 
