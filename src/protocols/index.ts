@@ -14,7 +14,6 @@ import { isRecord } from './shared'
 import { anthropicStructuredCheck, openAiStructuredCheck, type StructuredCheck } from './structured'
 
 export type { BodyOutcome, MediaLabeller, StructuredCheck }
-export { explicitVerdict } from './shared'
 
 export interface LabelOptions {
   /** The request's structured-output check: a text that passes it keeps no explicit label. */
@@ -91,9 +90,4 @@ export const anthropicMessages: TextProtocol = {
   continuesText: continuesMessageText,
   labelBody: async (body, affixes, o) => textOnly(labelMessageBody(body, affixes, o?.structured)),
   streamLabeler: (affixes, _r, o) => reducerLabeler(messagesState(affixes, o?.structured), messagesReducer),
-}
-
-/** True when the request asks the Responses API for the image_generation tool. */
-export function requestsImages(request: Request): boolean {
-  return Array.isArray(request.tools) && request.tools.some((t) => isRecord(t) && t.type === 'image_generation')
 }

@@ -13,7 +13,7 @@ export type StructuredCheck = (text: string) => boolean
 // Beyond the limit the answer is not held to be checked: it is labelled (see LIMITS).
 const checkable = (text: string) => text.length <= LIMITS.structuredAnswerChars.max
 
-export function parsesAsJson(text: string): boolean {
+function parsesAsJson(text: string): boolean {
   if (!checkable(text)) return false
   try {
     JSON.parse(text)
