@@ -311,6 +311,11 @@ describe('content the labellers used to miss', () => {
     expect(json.chunks.at(-1)).toMatchObject({ choices: [], aigc_explicit: 'omitted' })
     const responsesProse = await openai(t.key).responses.create({ model: 'ignores-json', input: 'x', text: { format: { type: 'json_object' } } })
     expect(responsesProse.output_text).toBe(END)
+    for (const [model, verdict, text] of [['ignores-json', 'applied', END], ['plain', 'omitted', '{"ok":true}']] as const) {
+      const stream = await rawChunks(t.key, { model, input: 'x', text: { format: { type: 'json_object' } } }, '/v1/responses')
+      expect(stream.chunks.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join(''), model).toBe(text)
+      expect(stream.chunks.at(-1), model).toMatchObject({ type: 'response.completed', aigc_explicit: verdict })
+    }
   })
 
   it("trusts vLLM's guided decoding only when the answer is what it asked for", async () => {
