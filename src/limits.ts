@@ -111,6 +111,13 @@ export const LIMITS = {
     status: 422,
     why: 'every RIFF chunk is walked on each read; real files have a few',
   },
+  structuredAnswerChars: {
+    name: 'structured_answer_chars',
+    max: 4 * MiB,
+    unit: 'count',
+    status: 422,
+    why: 'a structured answer is held whole to check that it parses before its label is left out; a longer one is labelled like prose instead of refused',
+  },
 } as const satisfies Record<string, Limit>
 
 export type LimitName = keyof typeof LIMITS

@@ -57,3 +57,54 @@ describe('Anthropic Messages through the official SDK', () => {
     expect(await res.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } })
   })
 })
+
+describe('Anthropic structured output and tool loops', () => {
+  const prefilled = (answer?: string) => ({
+    ...params,
+    messages: [...params.messages, { role: 'assistant' as const, content: '{' }],
+    ...(answer ? { mock_answer: answer } : {}),
+  })
+
+  it('treats a JSON prefill as structured output when the continuation completes the JSON', async () => {
+    const t = await createTenant()
+    const { data, response } = await anthropic(t.key).messages.create(prefilled('"city":"北京"}') as never).withResponse()
+    const text = (data.content as any[]).filter((b) => b.type === 'text').map((b) => b.text).join('')
+    expect(JSON.parse(`{${text}`)).toEqual({ city: '北京' })
+    expect(response.headers.get('x-aigc-explicit')).toBe('omitted')
+    expect(response.headers.get('x-aigc-explicit-reason')).toBe('structured-output')
+  })
+
+  it('labels a prefilled answer that is not JSON, and a stream says which at its end', async () => {
+    const t = await createTenant()
+    const prose = await anthropic(t.key).messages.create(prefilled())
+    expect((prose.content[1] as any).text).toBe(`${ANSWER}\n\n${LABEL}`)
+    for (const [answer, verdict] of [['"a":1}', 'omitted'], [undefined, 'applied']] as const) {
+      const res = await gateway('/v1/messages', {
+        method: 'POST',
+        headers: { 'x-api-key': t.key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ ...prefilled(answer), stream: true }),
+      })
+      expect(res.headers.get('x-aigc-explicit')).toBe('deferred')
+      const events = [...(await res.text()).matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!))
+      expect(events.find((e) => e.type === 'message_delta').aigc_explicit).toBe(verdict)
+      const text = events.filter((e) => e.delta?.type === 'text_delta').map((e) => e.delta.text).join('')
+      expect(text).toBe(answer ?? `${ANSWER}\n\n${LABEL}`)
+    }
+  })
+
+  it('opens a tool-loop answer with the separator, so the last step’s label stays apart', async () => {
+    const t = await createTenant()
+    const loop = {
+      ...params,
+      messages: [
+        ...params.messages,
+        { role: 'assistant' as const, content: [{ type: 'text' as const, text: `先查天气。\n\n${LABEL}` }, { type: 'tool_use' as const, id: 'toolu_1', name: 'get_weather', input: {} }] },
+        { role: 'user' as const, content: [{ type: 'tool_result' as const, tool_use_id: 'toolu_1', content: '21°C' }] },
+      ],
+    }
+    const message = await anthropic(t.key).messages.create(loop)
+    expect((message.content[1] as any).text).toBe(`\n\n${ANSWER}\n\n${LABEL}`)
+    const streamed = await anthropic(t.key).messages.stream(loop).finalMessage()
+    expect((streamed.content[1] as any).text).toBe(`\n\n${ANSWER}\n\n${LABEL}`)
+  })
+})

@@ -1,5 +1,6 @@
 import { APIError } from 'openai'
 import { describe, expect, it } from 'vitest'
+import { readLabels } from '../src/formats'
 import { parseLabel } from '../src/label/annex-e'
 import { ANSWER } from './mock-upstream/server'
 import { createTenant, gateway, openai, PROVIDER, upstreamRequests } from './helpers'
@@ -215,5 +216,147 @@ describe('pass-through', () => {
     expect(response.headers.get('x-aigc-label')).toBeNull()
     const paths = (await upstreamRequests(t.host)).map((r) => r.path)
     expect(paths).toEqual(['/v1/models', '/v1/embeddings'])
+  })
+})
+
+/** Every frame of a raw gateway stream, parsed ([DONE] left out). */
+async function rawChunks(key: string, body: Record<string, unknown>, path = '/v1/chat/completions') {
+  const res = await gateway(path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ messages, stream: true, ...body }),
+  })
+  const text = await res.text()
+  const chunks = [...text.matchAll(/^data: (.*)$/gm)].map((m) => m[1]!).filter((d) => d !== '[DONE]').map((d) => JSON.parse(d))
+  return { res, chunks, text }
+}
+
+const partsText = (content: unknown) => (Array.isArray(content) ? content.filter((p) => p.type === 'text').map((p) => p.text).join('') : '')
+const fromB64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0))
+
+describe('content the labellers used to miss', () => {
+  it('labels content sent as parts, stream and JSON, and leaves thinking parts alone', async () => {
+    const t = await createTenant()
+    const { chunks } = await rawChunks(t.key, { model: 'parts' })
+    const contents = chunks.map((c) => c.choices[0]?.delta?.content)
+    expect(contents.map(partsText).join('')).toBe(END)
+    const thinking = contents.flatMap((c) => (Array.isArray(c) ? c : [])).filter((p) => p.type === 'thinking')
+    expect(JSON.stringify(thinking)).not.toContain(LABEL)
+    const json: any = await openai(t.key).chat.completions.create({ model: 'parts', messages })
+    expect(partsText(json.choices[0].message.content)).toBe(END)
+    expect(json.choices[0].message.content[0]).toEqual({ type: 'thinking', thinking: [{ type: 'text', text: '先想一想。' }] })
+  })
+
+  it('labels every choice of a stream whose n came as a string', async () => {
+    const t = await createTenant()
+    const { chunks } = await rawChunks(t.key, { model: 'plain', n: '2' })
+    const texts = ['', '']
+    for (const c of chunks) for (const choice of c.choices) texts[choice.index] += choice.delta?.content ?? ''
+    expect(texts).toEqual([END, END])
+  })
+
+  it('marks and labels image_generation tool images like /v1/images, JSON and stream', async () => {
+    const t = await createTenant()
+    const params = { model: 'image-tool', input: '画一只猫', tools: [{ type: 'image_generation' as const }] }
+    const { data, response } = await openai(t.key).responses.create(params).withResponse()
+    const call: any = data.output[0]
+    const image = fromB64(call.result)
+    const found = readLabels(image)
+    expect(found).toHaveLength(1)
+    expect(found[0]!.label?.ProduceID).toBe(call.aigc.ProduceID)
+    expect(response.headers.get('x-aigc-produce-id')).toContain(call.aigc.ProduceID)
+    expect(data.output_text).toBe(END)
+
+    const events: any[] = []
+    for await (const e of await openai(t.key).responses.create({ ...params, stream: true })) events.push(e)
+    const partial = events.find((e) => e.type === 'response.image_generation_call.partial_image')
+    expect(readLabels(fromB64(partial.partial_image_b64))).toHaveLength(1)
+    const done = events.find((e) => e.type === 'response.output_item.done' && e.item.type === 'image_generation_call')
+    expect(readLabels(fromB64(done.item.result))).toHaveLength(1)
+    const completed = events.find((e) => e.type === 'response.completed')
+    expect(completed.response.output[0].result).toBe(done.item.result)
+    expect(completed.response.output[0].aigc.ProduceID).toBe(done.item.aigc.ProduceID)
+  })
+
+  it('refuses audio output: 501 before the upstream when asked for, 502 or a stream error when sent anyway', async () => {
+    const t = await createTenant()
+    const asked = await openai(t.key)
+      .chat.completions.create({ model: 'plain', messages, modalities: ['text', 'audio'], audio: { voice: 'alloy', format: 'wav' } })
+      .catch((e) => e)
+    expect(asked.status).toBe(501)
+    expect(asked.message).toMatch(/audio/)
+    expect(await upstreamRequests(t.host)).toHaveLength(0)
+    const sent = await openai(t.key).chat.completions.create({ model: 'audio', messages }).catch((e) => e)
+    expect(sent.status).toBe(502)
+    const { text } = await rawChunks(t.key, { model: 'audio' })
+    expect(text).not.toContain('transcript')
+    expect(text).not.toContain('UklGR') // the audio's base64
+    expect(text).toContain('upstream_stream_incomplete')
+  })
+
+  it('labels an answer that ignored JSON mode, and says so at the end of a stream', async () => {
+    const t = await createTenant()
+    const { data, response } = await openai(t.key)
+      .chat.completions.create({ model: 'ignores-json', messages, response_format: { type: 'json_object' } })
+      .withResponse()
+    expect(data.choices[0]!.message.content).toBe(END)
+    expect(response.headers.get('x-aigc-explicit')).toBe('applied')
+    const prose = await rawChunks(t.key, { model: 'ignores-json', response_format: { type: 'json_object' } })
+    expect(prose.res.headers.get('x-aigc-explicit')).toBe('deferred')
+    expect(prose.res.headers.get('x-aigc-explicit-reason')).toBe('structured-output')
+    expect(prose.chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('')).toBe(END)
+    expect(prose.chunks.at(-1)).toMatchObject({ choices: [], aigc_explicit: 'applied' })
+    const json = await rawChunks(t.key, { model: 'plain', response_format: { type: 'json_object' } })
+    expect(JSON.parse(json.chunks.map((c) => c.choices[0]?.delta?.content ?? '').join(''))).toEqual({ city: '北京', temp: 21 })
+    expect(json.chunks.at(-1)).toMatchObject({ choices: [], aigc_explicit: 'omitted' })
+    const responsesProse = await openai(t.key).responses.create({ model: 'ignores-json', input: 'x', text: { format: { type: 'json_object' } } })
+    expect(responsesProse.output_text).toBe(END)
+    for (const [model, verdict, text] of [['ignores-json', 'applied', END], ['plain', 'omitted', '{"ok":true}']] as const) {
+      const stream = await rawChunks(t.key, { model, input: 'x', text: { format: { type: 'json_object' } } }, '/v1/responses')
+      expect(stream.chunks.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join(''), model).toBe(text)
+      expect(stream.chunks.at(-1), model).toMatchObject({ type: 'response.completed', aigc_explicit: verdict })
+    }
+  })
+
+  it("trusts vLLM's guided decoding only when the answer is what it asked for", async () => {
+    const t = await createTenant()
+    const cases: [Record<string, unknown>, string, boolean][] = [
+      [{ guided_json: { type: 'object' } }, '{"a":1}', true],
+      [{ guided_json: { type: 'object' } }, ANSWER, false],
+      [{ guided_regex: '\\d{3}' }, '123', true],
+      [{ guided_regex: '\\d{3}' }, '12a', false],
+      [{ guided_choice: ['yes', 'no'] }, 'yes', true],
+      [{ guided_choice: ['yes', 'no'] }, 'maybe', false],
+      [{ structured_outputs: { choice: ['yes', 'no'] } }, 'no', true],
+      [{ extra_body: { guided_json: {} } }, '[1,2]', true],
+      [{ extra_body: { guided_json: {} } }, ANSWER, false],
+    ]
+    for (const [fields, answer, structured] of cases) {
+      const { data, response } = await openai(t.key)
+        .chat.completions.create({ model: 'plain', messages, mock_answer: answer, ...fields } as never)
+        .withResponse()
+      const what = `${JSON.stringify(fields)} → ${answer}`
+      expect((data as any).choices[0].message.content, what).toBe(structured ? answer : `${answer}\n\n${LABEL}`)
+      expect(response.headers.get('x-aigc-explicit'), what).toBe(structured ? 'omitted' : 'applied')
+    }
+  })
+
+  it('says none when a reply holds no text, and keeps a tool-loop step apart from the label before it', async () => {
+    const t = await createTenant()
+    const { response } = await openai(t.key).chat.completions.create({ model: 'tools', messages }).withResponse()
+    expect(response.headers.get('x-aigc-explicit')).toBe('none')
+    expect(response.headers.get('x-aigc-explicit-reason')).toBe('no-text')
+    const toolOnly = await openai(t.key).responses.create({ model: 'tools', input: 'x' }).withResponse()
+    expect(toolOnly.response.headers.get('x-aigc-explicit')).toBe('none')
+
+    const loop = [
+      ...messages,
+      { role: 'assistant' as const, content: `先查天气。\n\n${LABEL}`, tool_calls: [{ id: 'call_1', type: 'function' as const, function: { name: 'get_weather', arguments: '{}' } }] },
+      { role: 'tool' as const, tool_call_id: 'call_1', content: '21°C' },
+    ]
+    const step = await openai(t.key).chat.completions.create({ model: 'plain', messages: loop })
+    expect(step.choices[0]!.message.content).toBe(`\n\n${END}`)
+    const { texts } = await streamText(t.key, { model: 'plain', messages: loop })
+    expect(texts).toEqual([`\n\n${END}`])
   })
 })

@@ -38,6 +38,20 @@ export function affixesFor(label: TextLabel): TextAffixes {
   }
 }
 
+/**
+ * An answer that continues an assistant turn whose text the client already holds (a tool
+ * loop: AI SDK `maxSteps`, agents) is appended to that text, after its end label: it opens
+ * with the separator so that label stays apart from the new text, as every label is.
+ */
+export function continuedAffixes({ prefix, suffix }: TextAffixes): TextAffixes {
+  return { prefix: SEPARATOR + prefix, suffix }
+}
+
+/** The end label alone: where a label decided only once the whole answer is known goes. */
+export function endAffixes(label: TextLabel): TextAffixes {
+  return affixesFor({ ...label, position: 'end' })
+}
+
 export function labelText(text: string, { prefix, suffix }: TextAffixes): string {
   return prefix + text + suffix
 }

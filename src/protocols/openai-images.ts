@@ -4,9 +4,13 @@
  * the parsed string at once, and writing it back as many again. Here the base64 values are
  * lifted out of the body bytes and decoded in slices, and the answer is written back as a
  * stream with each image's base64 encoded slice by slice between the JSON around it.
+ * Images under other keys, and streamed image events, are labelled as parsed strings.
  */
 import { Buffer } from 'node:buffer'
 import { startsWith } from '../formats/bytes'
+import { StreamLabelError, type LabelReducer } from '../stream/label-stream'
+import { sniffBase64Image, splitDataUrl, type MediaLabeller } from './media'
+import { isRecord, parseEventData } from './shared'
 
 /** The JSON answer with each image replaced by a placeholder, and the images' base64 text. */
 export interface LiftedAnswer {
@@ -122,4 +126,66 @@ export function answerStream(answer: unknown, images: (Uint8Array | undefined)[]
       }
     },
   })
+}
+
+/** A string field of an answer item that holds an image (see sniffBase64Image). */
+export interface EmbeddedImage {
+  holder: Record<string, unknown>
+  key: string
+  /** `data:` URL prefix to keep, or ''. */
+  prefix: string
+  base64: string
+}
+
+/**
+ * Images an item holds under keys other than the lifted `b64_json` (`image_base64`, a
+ * `data:` URL, any string that decodes to an image), nested objects included, so none goes
+ * out raw beside an `aigc` record. Throws for an image in a format the gateway cannot label.
+ */
+export function embeddedImages(item: Record<string, unknown>, skip: string[] = ['b64_json']): EmbeddedImage[] {
+  const found: EmbeddedImage[] = []
+  const walk = (holder: Record<string, unknown>, depth: number) => {
+    for (const [key, value] of Object.entries(holder)) {
+      if (depth === 0 && skip.includes(key)) continue
+      if (isRecord(value) && depth < 4) walk(value, depth + 1)
+      if (typeof value !== 'string') continue
+      const verdict = sniffBase64Image(value)
+      if (verdict === 'refuse') throw new StreamLabelError(`the answer holds an image under "${key}" in a format the gateway cannot label`)
+      if (verdict === 'label') found.push({ holder, key, ...splitDataUrl(value) })
+    }
+  }
+  walk(item, 0)
+  return found
+}
+
+/** What an images stream labeler remembers: one label for the stream, signed per image. */
+export interface ImageStreamState {
+  readonly media: MediaLabeller
+  completed: boolean
+}
+
+/** Streamed image events carry whole images (partial or final) in `b64_json` or another field. */
+export const imageStreamReducer: LabelReducer<ImageStreamState> = {
+  async step(state, event) {
+    if (event.data === '[DONE]') return undefined
+    const e = parseEventData(event.data)
+    const images = embeddedImages(e, [])
+    if (typeof e.b64_json === 'string' && !images.some((i) => i.holder === e && i.key === 'b64_json')) {
+      images.push({ holder: e, key: 'b64_json', prefix: '', base64: e.b64_json })
+    }
+    if (images.length === 0) return undefined
+    for (const image of images) {
+      const out = await state.media.image(image.base64, 'stream')
+      image.holder[image.key] = image.prefix + out.base64
+      e.aigc = out.label
+    }
+    if (String(e.type).endsWith('.completed')) state.completed = true
+    return [{ event: event.event, data: JSON.stringify(e) }]
+  },
+  end(state, failure) {
+    const reason = failure ?? (state.completed ? undefined : 'upstream closed the stream before it finished')
+    if (!reason) return []
+    const error = { type: 'error', error: { message: reason, type: 'upstream_error', code: 'upstream_stream_incomplete' } }
+    return [{ event: 'error', data: JSON.stringify(error) }]
+  },
 }

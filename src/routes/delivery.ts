@@ -8,8 +8,21 @@ import { serializeLabel, type AigcLabel } from '../label/annex-e'
 import { checkGrant, recordDelivery, type GrantCheck } from '../unmark/grants'
 import { requestInfo, type AppEnv } from './types'
 
-/** Why the explicit label is left out, or undefined when it is applied. */
-export type Omission = 'structured-output' | 'unmark-grant' | 'not-requested' | undefined
+/**
+ * Why the explicit label is not in the content, or undefined when it is applied: left out
+ * (structured output, a grant, not asked for), nothing to label (`no-text`), or decided only
+ * at the end of a stream (`structured-output-pending`).
+ */
+export type Omission = 'structured-output' | 'unmark-grant' | 'not-requested' | 'no-text' | 'structured-output-pending' | undefined
+
+/** `X-AIGC-Explicit` and `X-AIGC-Explicit-Reason` for each omission. */
+const EXPLICIT: Record<NonNullable<Omission>, [status: string, reason: string]> = {
+  'structured-output': ['omitted', 'structured-output'],
+  'unmark-grant': ['omitted', 'unmark-grant'],
+  'not-requested': ['omitted', 'not-requested'],
+  'no-text': ['none', 'no-text'],
+  'structured-output-pending': ['deferred', 'structured-output'],
+}
 
 /** The grant a request asks to be served under, checked before the upstream is called. */
 export async function requestedGrant(c: Context<AppEnv>, request: Record<string, any>): Promise<GrantCheck | undefined> {
@@ -54,6 +67,7 @@ export async function deliverUnmarked(
 export function setLabelHeaders(headers: Headers, labels: AigcLabel[], omission: Omission): void {
   if (labels[0]) headers.set('X-AIGC-Label', serializeLabel(labels[0]))
   headers.set('X-AIGC-Produce-Id', labels.map((l) => l.ProduceID).join(', '))
-  headers.set('X-AIGC-Explicit', omission ? 'omitted' : 'applied')
-  if (omission) headers.set('X-AIGC-Explicit-Reason', omission)
+  const [status, reason] = omission ? EXPLICIT[omission] : ['applied']
+  headers.set('X-AIGC-Explicit', status)
+  if (reason) headers.set('X-AIGC-Explicit-Reason', reason)
 }

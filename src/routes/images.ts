@@ -15,11 +15,12 @@ import type { MarkContext } from '../image/mark-image'
 import { markContext } from '../image/runtime'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { MarkError } from '../label/image-mark'
-import { labelEventStream, StreamLabelError, type StreamLabeler } from '../stream/label-stream'
+import { labelEventStream, reducerLabeler, StreamLabelError } from '../stream/label-stream'
 import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
-import { answerStream, decodeBase64, liftImages, placeholder } from '../protocols/openai-images'
+import { imageLabeller, splitDataUrl } from '../protocols/media'
+import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder, type EmbeddedImage } from '../protocols/openai-images'
 import { isObject, parseJsonObject } from './json'
 import type { AppEnv } from './types'
 
@@ -66,7 +67,8 @@ async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
     const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'image' }, headers)
     setLabelHeaders(headers, [label], unmarked ? 'unmark-grant' : undefined)
     const explicit = unmarked ? undefined : markContext(tenant.labels.image)
-    return new Response(labelEventStream(upstream.body, imageStreamLabeler(label, explicit, signing)), { status: upstream.status, headers })
+    const state = { media: imageLabeller(explicit, signing, () => label), completed: false }
+    return new Response(labelEventStream(upstream.body, reducerLabeler(state, imageStreamReducer)), { status: upstream.status, headers })
   }
   if (!type.includes('json')) {
     await upstream.body?.cancel()
@@ -128,22 +130,49 @@ async function labelItem(
   origin: string,
   outputs: Uint8Array[],
 ): Promise<AigcLabel> {
+  const unsigned = label
+  // Images under other keys first: a refused one stops the answer before any work is done.
+  const embedded = otherImages(item)
   if (source) {
     const out = await labelUpstreamImage(source, label, explicit, signing)
     item.b64_json = placeholder(outputs.length)
     outputs.push(out.bytes)
     label = out.label
+    // Both forms: the url then points at the same labelled image, kept by the gateway.
+    if (typeof item.url === 'string') item.url = await keepLabelled(c, out.bytes, label, origin)
+  } else if (typeof item.url === 'string' && item.url.startsWith('data:')) {
+    embedded.push({ holder: item, key: 'url', ...splitDataUrl(item.url) })
   } else if (typeof item.url === 'string') {
     const { bytes, label: signed } = await labelUpstreamImage(await fetchImage(item.url), label, explicit, signing)
     label = signed
-    const format = detectFormat(bytes)!
-    const key = `${c.get('tenant').tenant.id}/${label.ProduceID}.${format.name === 'jpeg' ? 'jpg' : format.name}`
-    await c.env.FILES.put(key, bytes, { httpMetadata: { contentType: format.mime } })
-    const expires = Math.floor(Date.now() / 1000) + URL_TTL_SECONDS
-    item.url = await signFileUrl(origin, key, c.get('config').masterKey!, expires)
+    item.url = await keepLabelled(c, bytes, label, origin)
+  }
+  for (const image of embedded) {
+    const out = await labelUpstreamImage(Buffer.from(image.base64, 'base64'), unsigned, explicit, signing)
+    image.holder[image.key] = image.prefix + Buffer.from(out.bytes).toString('base64')
+    label = out.label
   }
   item.aigc = label
   return label
+}
+
+/** Images an item holds beside `b64_json` and `url` (see embeddedImages); one it cannot label is a 502. */
+function otherImages(item: Record<string, unknown>): EmbeddedImage[] {
+  try {
+    return embeddedImages(item, ['b64_json', 'url'])
+  } catch (error) {
+    if (error instanceof StreamLabelError) throw new GatewayError(502, 'label_failed', `${error.message}, so none was delivered`)
+    throw error
+  }
+}
+
+/** Stores a labelled image in R2; returns the signed gateway URL that serves it. */
+async function keepLabelled(c: Context<AppEnv>, bytes: Uint8Array, label: AigcLabel, origin: string): Promise<string> {
+  const format = detectFormat(bytes)!
+  const key = `${c.get('tenant').tenant.id}/${label.ProduceID}.${format.name === 'jpeg' ? 'jpg' : format.name}`
+  await c.env.FILES.put(key, bytes, { httpMetadata: { contentType: format.mime } })
+  const expires = Math.floor(Date.now() / 1000) + URL_TTL_SECONDS
+  return signFileUrl(origin, key, c.get('config').masterKey!, expires)
 }
 
 /** Upstream content the gateway cannot label is an upstream failure: nothing goes out. */
@@ -185,35 +214,6 @@ export async function readCapped(body: ReadableStream<Uint8Array> | null, max: n
     }
   }
   return concat(parts)
-}
-
-/** Streamed image events carry whole images (partial or final) in `b64_json`. */
-function imageStreamLabeler(label: AigcLabel, explicit: MarkContext | undefined, signing: Signing): StreamLabeler {
-  let completed = false
-  return {
-    async onEvent(event) {
-      if (!event.data.includes('"b64_json"')) return undefined
-      const e = parseJsonObject(event.data) as Record<string, any>
-      if (typeof e.b64_json !== 'string') return undefined
-      try {
-        const bytes = Buffer.from(e.b64_json, 'base64')
-        const out = await labelFile(bytes, imageFormat(bytes), label, explicit, signing)
-        e.b64_json = Buffer.from(out.bytes).toString('base64')
-        e.aigc = out.label
-      } catch (error) {
-        if (error instanceof FormatError || error instanceof MarkError) throw new StreamLabelError(`an image could not be labelled: ${error.message}`)
-        throw error
-      }
-      if (String(e.type).endsWith('.completed')) completed = true
-      return [{ event: event.event, data: JSON.stringify(e) }]
-    },
-    onEnd(failure) {
-      const reason = failure ?? (completed ? undefined : 'upstream closed the stream before it finished')
-      if (!reason) return []
-      const error = { type: 'error', error: { message: reason, type: 'upstream_error', code: 'upstream_stream_incomplete' } }
-      return [{ event: 'error', data: JSON.stringify(error) }]
-    },
-  }
 }
 
 /** Maps image errors of a client upload to HTTP answers. */

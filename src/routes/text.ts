@@ -6,10 +6,12 @@
 import type { Context } from 'hono'
 import { GatewayError } from '../errors'
 import { createLabel } from '../label/annex-e'
-import { affixesFor, type TextAffixes } from '../label/explicit-text'
+import { affixesFor, continuedAffixes, endAffixes, type TextAffixes } from '../label/explicit-text'
 import { signLabel } from '../label/signature'
+import { markContext } from '../image/runtime'
 import type { TextProtocol } from '../protocols'
-import { labelEventStream } from '../stream/label-stream'
+import { imageLabeller } from '../protocols/media'
+import { labelEventStream, StreamLabelError } from '../stream/label-stream'
 import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders, type Omission } from './delivery'
@@ -22,12 +24,16 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   const { tenant, upstreamKey } = c.get('tenant')
   const raw = await c.req.text()
   const request = parseJsonObject(raw)
-  const structured = protocol.wantsStructuredOutput(request)
-  const grant = structured ? undefined : await requestedGrant(c, request)
+  const refusal = protocol.refusal(request)
+  if (refusal) throw new GatewayError(501, 'label_failed', refusal)
+  const structured = protocol.structuredCheck(request)
+  const grant = await requestedGrant(c, request)
   // Text labels are signed over their fields only (a response may hold several choices, and
   // a stream's label leaves before its text exists), so signing overlaps the upstream call.
-  const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const signed = tenantSigner(c.env.DB, c.get('config'), tenant).then((signer) => signLabel(label, 'producer', signer))
+  const newLabel = () => createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
+  const label = newLabel()
+  const signer = tenantSigner(c.env.DB, c.get('config'), tenant)
+  const signed = signer.then((s) => signLabel(label, 'producer', s))
   signed.catch(() => {}) // awaited below unless the upstream fails first
 
   const upstream = await callUpstream(
@@ -43,13 +49,17 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
 
   const signedLabel = await signed
   const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'text' }, headers)
-  const omission: Omission = structured ? 'structured-output' : unmarked ? 'unmark-grant' : undefined
-  setLabelHeaders(headers, [signedLabel], omission)
-  const affixes = omission ? NO_AFFIXES : affixesFor(tenant.labels.text)
+  // Images the answer carries (Responses image_generation) are labelled like /v1/images output.
+  // They keep the visible mark under a grant: its delivery row names the text's ProduceID only.
+  const media = imageLabeller(markContext(tenant.labels.image), { signer: await signer, role: 'producer' }, newLabel)
   const type = upstream.headers.get('content-type') ?? ''
+  const options = { structured: unmarked ? undefined : structured, media }
 
   if (type.startsWith('text/event-stream') && upstream.body) {
-    const body = omission ? upstream.body : labelEventStream(upstream.body, protocol.streamLabeler(affixes, request))
+    // A stream's text is checked as it ends, so a structured request can only get the end label.
+    const affixes = unmarked ? NO_AFFIXES : answerAffixes(protocol, request, structured ? endAffixes(tenant.labels.text) : affixesFor(tenant.labels.text))
+    setLabelHeaders(headers, [signedLabel], unmarked ? 'unmark-grant' : structured ? 'structured-output-pending' : undefined)
+    const body = labelEventStream(upstream.body, protocol.streamLabeler(affixes, request, options))
     return new Response(body, { status: upstream.status, headers })
   }
   if (type.includes('json')) {
@@ -57,11 +67,22 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
     if (!isObject(body)) {
       throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered with invalid JSON, so nothing could be labelled')
     }
-    protocol.labelBody(body, affixes)
+    const affixes = unmarked ? NO_AFFIXES : answerAffixes(protocol, request, affixesFor(tenant.labels.text))
+    const outcome = await protocol.labelBody(body, affixes, options).catch((error: unknown) => {
+      if (error instanceof StreamLabelError) throw new GatewayError(502, 'label_failed', error.message)
+      throw error
+    })
+    const omission: Omission = unmarked ? 'unmark-grant' : outcome.labelled ? undefined : outcome.structured ? 'structured-output' : 'no-text'
+    setLabelHeaders(headers, [signedLabel, ...outcome.media], omission)
     body.aigc = signedLabel
     headers.set('content-type', 'application/json')
     return new Response(JSON.stringify(body), { status: upstream.status, headers })
   }
   await upstream.body?.cancel()
   throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
+}
+
+/** An answer that continues the client's text (a tool loop) opens with the label separator. */
+function answerAffixes(protocol: TextProtocol, request: Record<string, unknown>, affixes: TextAffixes): TextAffixes {
+  return protocol.continuesText(request) ? continuedAffixes(affixes) : affixes
 }

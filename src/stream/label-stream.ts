@@ -20,6 +20,21 @@ export interface StreamLabeler {
   onEnd(failure?: string): SseEvent[]
 }
 
+/**
+ * A labeler as a reducer, the way the frame splitter is a state machine: `step` reads one
+ * event with the state it is given and returns the events that replace it (undefined
+ * forwards it untouched), `end` the events still owed. No I/O; the state is the only memory.
+ */
+export interface LabelReducer<S> {
+  step(state: S, event: SseEvent): SseEvent[] | undefined | Promise<SseEvent[] | undefined>
+  end(state: S, failure?: string): SseEvent[]
+}
+
+/** The thin wrapper: one state per stream. */
+export function reducerLabeler<S>(state: S, reducer: LabelReducer<S>): StreamLabeler {
+  return { onEvent: (event) => reducer.step(state, event), onEnd: (failure) => reducer.end(state, failure) }
+}
+
 export function labelEventStream(body: ReadableStream<Uint8Array>, labeler: StreamLabeler): ReadableStream<Uint8Array> {
   const reader = body.getReader()
   const decoder = new TextDecoder()

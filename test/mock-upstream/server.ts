@@ -120,7 +120,7 @@ type Builder = (body: Json, scenario: string) => { json: Json; frames: Frame[] }
 
 /** The JSON body and the stream frames a model would answer `body` with on `path`. */
 export function buildAnswer(path: string, body: Json, scenario: string): ReturnType<Builder> | undefined {
-  return PROTOCOLS[path]?.(body, scenario)
+  return (SCENARIOS[scenario] ?? PROTOCOLS[path])?.(body, scenario)
 }
 
 const PROTOCOLS: Record<string, Builder> = {
@@ -135,9 +135,9 @@ const PROTOCOLS: Record<string, Builder> = {
 const TOOL_CALL = { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"北京","unit":"c"}' } }
 
 function chat(body: Json, scenario: string) {
-  const n = body.n ?? 1
-  const isJson = body.response_format?.type?.startsWith('json')
-  const text = isJson ? '{"city":"北京","temp":21}' : ANSWER
+  const n = Number(body.n ?? 1)
+  const isJson = body.response_format?.type?.startsWith('json') && scenario !== 'ignores-json'
+  const text = isJson ? '{"city":"北京","temp":21}' : (body.mock_answer ?? ANSWER)
   const indexes = [...Array(n).keys()]
   const envelope = { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1, model: scenario }
   const withTools = scenario === 'tools' || scenario === 'tools-text'
@@ -185,8 +185,8 @@ function completion(body: Json, scenario: string) {
 }
 
 function responses(body: Json, scenario: string) {
-  const isJson = body.text?.format?.type?.startsWith('json')
-  const text = isJson ? '{"ok":true}' : ANSWER
+  const isJson = body.text?.format?.type?.startsWith('json') && scenario !== 'ignores-json'
+  const text = isJson ? '{"ok":true}' : (body.mock_answer ?? ANSWER)
   const annotations = [{ type: 'url_citation', start_index: 0, end_index: 2, url: 'https://example.com', title: 'x' }]
   const part = { type: 'output_text', text, annotations }
   const reasoning = { id: 'rs_1', type: 'reasoning', summary: [] }
@@ -222,7 +222,8 @@ function responses(body: Json, scenario: string) {
 function messages(body: Json, scenario: string) {
   const tool = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: '北京' } }
   const thinking = { type: 'thinking', thinking: '先想一想。', signature: 'sig' }
-  const content: Json[] = [thinking, { type: 'text', text: ANSWER }]
+  const answer: string = body.mock_answer ?? ANSWER
+  const content: Json[] = [thinking, { type: 'text', text: answer }]
   if (scenario === 'tools-text') content.push(tool)
   const message = { id: 'msg_mock', type: 'message', role: 'assistant', model: scenario, stop_sequence: null, usage: { input_tokens: 1, output_tokens: 2 } }
   const stop_reason = scenario === 'tools-text' ? 'tool_use' : 'end_turn'
@@ -234,7 +235,7 @@ function messages(body: Json, scenario: string) {
     { type: 'content_block_stop', index: 0 },
     { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } },
     { type: 'ping' },
-    ...pieces(ANSWER).map((text) => ({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text } })),
+    ...pieces(answer).map((text) => ({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text } })),
     { type: 'content_block_stop', index: 1 },
   ]
   if (scenario === 'tools-text') {
@@ -252,7 +253,8 @@ function images(body: Json, scenario: string) {
   const name = scenario.includes('.') ? scenario : 'mark.png'
   const b64 = readFileSync(`test/fixtures/images/${name}`).toString('base64')
   const n = body.n ?? 1
-  const item = body.response_format === 'url' ? { url: `https://${body.host ?? 'images.upstream.test'}/img/${name}` } : { b64_json: b64 }
+  const url = `https://${body.host ?? 'images.upstream.test'}/img/${name}`
+  const item = mockImageItem(body.mock_item, b64, url) ?? (body.response_format === 'url' ? { url } : { b64_json: b64 })
   const json = { created: 1, data: Array.from({ length: n }, () => ({ ...item, revised_prompt: body.prompt })) }
   const frames: Frame[] = [0, 1].map((i) => ({
     event: 'image_generation.partial_image',
@@ -260,4 +262,75 @@ function images(body: Json, scenario: string) {
   }))
   frames.push({ event: 'image_generation.completed', data: JSON.stringify({ type: 'image_generation.completed', b64_json: b64, output_format: 'png' }) })
   return { json, frames }
+}
+
+/** Image items the way some providers shape them: `mock_item` in the request picks one. */
+function mockImageItem(kind: string | undefined, b64: string, url: string): Json | undefined {
+  if (kind === 'both') return { b64_json: b64, url }
+  if (kind === 'image_base64') return { image_base64: b64 }
+  if (kind === 'data-url') return { url: `data:image/png;base64,${b64}` }
+  if (kind === 'nested') return { image: { base64: b64, mime: 'image/png' } }
+  // A BMP header: an image format the gateway cannot carry a label in.
+  if (kind === 'bmp') return { image_base64: Buffer.concat([Buffer.from('BM'), Buffer.alloc(62)]).toString('base64') }
+  return undefined
+}
+
+/** Scenarios that answer the same whatever the path (`model` names them). */
+const SCENARIOS: Record<string, Builder> = {
+  parts: chatParts,
+  'image-tool': imageTool,
+  audio: chatAudio,
+}
+
+/** Mistral's reasoning models: content as parts, `thinking` parts before the text. */
+function chatParts(body: Json, scenario: string) {
+  const envelope = { id: 'chatcmpl-parts', object: 'chat.completion.chunk', created: 1, model: scenario }
+  const thinking = { type: 'thinking', thinking: [{ type: 'text', text: '先想一想。' }] }
+  const json = {
+    ...envelope,
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: [thinking, { type: 'text', text: ANSWER }] }, finish_reason: 'stop' }],
+  }
+  const chunk = (delta: Json, finish: string | null = null) => ({ data: JSON.stringify({ ...envelope, choices: [{ index: 0, delta, finish_reason: finish }] }) })
+  const frames: Frame[] = [chunk({ role: 'assistant', content: '' }), chunk({ content: [thinking] })]
+  for (const p of pieces(ANSWER)) frames.push(chunk({ content: [{ type: 'text', text: p }] }))
+  frames.push(chunk({}, 'stop'), { data: '[DONE]' })
+  return { json, frames }
+}
+
+/** Chat audio output (`modalities: ["audio"]`), which an upstream may send unasked. */
+function chatAudio(_body: Json, scenario: string) {
+  const audio = { id: 'audio_1', data: Buffer.from('RIFF....WAVEfmt ').toString('base64'), expires_at: 1, transcript: ANSWER }
+  const envelope = { id: 'chatcmpl-audio', object: 'chat.completion.chunk', created: 1, model: scenario }
+  const json = { ...envelope, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: null, audio }, finish_reason: 'stop' }] }
+  const chunk = (delta: Json, finish: string | null = null) => ({ data: JSON.stringify({ ...envelope, choices: [{ index: 0, delta, finish_reason: finish }] }) })
+  const frames: Frame[] = [chunk({ role: 'assistant', content: 'Hi' }), chunk({ audio: { id: 'audio_1', transcript: ANSWER } }), chunk({ audio: { data: audio.data } }), chunk({}, 'stop'), { data: '[DONE]' }]
+  return { json, frames }
+}
+
+/** Responses with the image_generation tool: partial images, the final image, then text. */
+function imageTool(body: Json, scenario: string) {
+  // `mock_image` stands in for the file where there is no file system (unit tests in workerd).
+  const b64: string = body.mock_image ?? readFileSync('test/fixtures/images/mark.png').toString('base64')
+  const call = { id: 'ig_1', type: 'image_generation_call', status: 'completed', result: b64, output_format: 'png', revised_prompt: '猫' }
+  const part = { type: 'output_text', text: ANSWER, annotations: [] }
+  const message = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [part] }
+  const response = { id: 'resp_img', object: 'response', status: 'completed', model: scenario, output: [call, message] }
+  const ref = { item_id: 'msg_1', output_index: 1, content_index: 0 }
+  const events: Json[] = [
+    { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } },
+    { type: 'response.output_item.added', output_index: 0, item: { id: 'ig_1', type: 'image_generation_call', status: 'in_progress' } },
+    { type: 'response.image_generation_call.in_progress', output_index: 0, item_id: 'ig_1' },
+    { type: 'response.image_generation_call.partial_image', output_index: 0, item_id: 'ig_1', partial_image_index: 0, partial_image_b64: b64 },
+    { type: 'response.image_generation_call.completed', output_index: 0, item_id: 'ig_1' },
+    { type: 'response.output_item.done', output_index: 0, item: call },
+    { type: 'response.output_item.added', output_index: 1, item: { ...message, status: 'in_progress', content: [] } },
+    { type: 'response.content_part.added', ...ref, part: { ...part, text: '' } },
+    ...pieces(ANSWER).map((delta) => ({ type: 'response.output_text.delta', ...ref, delta, logprobs: [] })),
+    { type: 'response.output_text.done', ...ref, text: ANSWER, logprobs: [] },
+    { type: 'response.content_part.done', ...ref, part },
+    { type: 'response.output_item.done', output_index: 1, item: message },
+    { type: 'response.completed', response },
+  ]
+  return { json: response, frames: events.map((e, sequence_number) => ({ event: e.type, data: JSON.stringify({ ...e, sequence_number }) })) }
 }

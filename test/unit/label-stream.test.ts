@@ -1,14 +1,14 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { describe, expect, it } from 'vitest'
 import { affixesFor, labelText, type TextLabelPosition } from '../../src/label/explicit-text'
-import { anthropicMessages, chatCompletions, responses, type TextProtocol } from '../../src/protocols'
+import { anthropicMessages, chatCompletions, responses, type LabelOptions, type MediaLabeller, type TextProtocol } from '../../src/protocols'
 import { labelEventStream } from '../../src/stream/label-stream'
 import { ANSWER, buildAnswer, sseText } from '../mock-upstream/server'
 
 const LABEL = '本内容由AI生成'
 
 /** Pushes `text` through the labeler in `size`-byte chunks; returns the events an independent parser sees. */
-async function run(protocol: TextProtocol, path: string, scenario: string, position: TextLabelPosition, size: number, body = {}) {
+async function run(protocol: TextProtocol, path: string, scenario: string, position: TextLabelPosition, size: number, body = {}, options?: LabelOptions) {
   const bytes = new TextEncoder().encode(sseText(buildAnswer(path, { stream: true, ...body }, scenario)!.frames, scenario))
   const upstream = new ReadableStream<Uint8Array>({
     start(c) {
@@ -17,7 +17,7 @@ async function run(protocol: TextProtocol, path: string, scenario: string, posit
     },
   })
   const affixes = affixesFor({ text: LABEL, position })
-  const out = labelEventStream(upstream, protocol.streamLabeler(affixes, body))
+  const out = labelEventStream(upstream, protocol.streamLabeler(affixes, body, options))
   const events: EventSourceMessage[] = []
   const parser = createParser({ onEvent: (e) => events.push(e) })
   const decoder = new TextDecoder()
@@ -127,5 +127,52 @@ describe('anthropic messages stream', () => {
     expect(starts).toEqual([[0, 'thinking'], [1, 'text'], [2, 'tool_use'], [3, 'text']])
     expect(data.find((d) => d.type === 'content_block_delta' && d.index === 3).delta.text).toBe(`\n\n${LABEL}`)
     expect(data.find((d) => d.delta?.type === 'input_json_delta').delta.partial_json).toBe('{"city":"北京"}')
+  })
+})
+
+describe('content parts and generated images in streams', () => {
+  it('labels text parts whatever the chunking, never thinking parts', async () => {
+    for (const size of SIZES) {
+      const { events, expected } = await run(chatCompletions, '/chat/completions', 'parts', 'both', size)
+      const parts = events.filter((e) => e.data !== '[DONE]').flatMap((e) => JSON.parse(e.data).choices[0]?.delta?.content ?? [])
+      const text = parts.filter((p: any) => p.type === 'text').map((p: any) => p.text).join('')
+      expect(text, `chunk size ${size}`).toBe(expected)
+      expect(JSON.stringify(parts.filter((p: any) => p.type === 'thinking'))).not.toContain(LABEL)
+    }
+  })
+
+  const RAW_IMAGE = 'UkFXSU1BR0U='
+
+  /** Stands in for the image labeller: records what it saw, returns marked base64. */
+  function fakeMedia() {
+    const seen: string[] = []
+    const media: MediaLabeller = {
+      async image(base64, item) {
+        seen.push(item)
+        return { base64: `TEFCRUw${seen.length}`, label: { ProduceID: `${item}-label` } as never }
+      },
+    }
+    return { media, seen }
+  }
+
+  it('hands every image event of a Responses stream to the media labeller and keeps the events in agreement', async () => {
+    for (const size of [7, 4096]) {
+      const { media, seen } = fakeMedia()
+      const { events } = await run(responses, '/responses', 'image-tool', 'end', size, { mock_image: RAW_IMAGE }, { media })
+      const data = events.map((e) => JSON.parse(e.data))
+      expect(data.map((d) => d.sequence_number)).toEqual(data.map((_, i) => i))
+      expect(data.find((d) => d.type === 'response.image_generation_call.partial_image')).toMatchObject({ partial_image_b64: 'TEFCRUw1', aigc: { ProduceID: 'ig_1-label' } })
+      const done = data.find((d) => d.type === 'response.output_item.done' && d.item.type === 'image_generation_call')
+      expect(done.item.result).toBe('TEFCRUw2')
+      // The completed response repeats the final image: labelled once, given back the same.
+      expect(data.at(-1).response.output[0].result).toBe('TEFCRUw2')
+      expect(seen).toEqual(['ig_1', 'ig_1'])
+    }
+  })
+
+  it('ends a Responses stream with an error instead of an image it has no labeller for', async () => {
+    const { events, raw } = await run(responses, '/responses', 'image-tool', 'end', 64, { mock_image: RAW_IMAGE })
+    expect(raw).not.toContain(RAW_IMAGE)
+    expect(JSON.parse(events.at(-1)!.data)).toMatchObject({ type: 'error', code: 'upstream_stream_incomplete' })
   })
 })
