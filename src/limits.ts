@@ -34,6 +34,20 @@ export const LIMITS = {
     status: 413,
     why: 'an images API JSON answer is read as bytes and its base64 images are decoded in slices',
   },
+  fetchRedirects: {
+    name: 'fetch_redirects',
+    max: 3,
+    unit: 'count',
+    status: 422,
+    why: 'an upstream media URL is checked again after every redirect; a CDN needs one or two, more is a loop or a detour',
+  },
+  jsonlLineBytes: {
+    name: 'jsonl_line_bytes',
+    max: 16 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'a JSONL download (batch results) is labelled line by line; one line is held in memory with its labelled copy',
+  },
 } as const satisfies Record<string, Limit>
 
 export type LimitName = keyof typeof LIMITS
