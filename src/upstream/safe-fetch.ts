@@ -28,7 +28,8 @@ export function urlProblem(url: URL, policy: FetchPolicy): string | undefined {
   const host = url.hostname.toLowerCase().replace(/\.$/, '')
   const address = ipAddressProblem(host)
   if (address) return address
-  if (isLocalName(host)) return `host ${host} is a local name`
+  const literal = host.startsWith('[') || parseIpv4(host) !== undefined
+  if (!literal && isLocalName(host)) return `host ${host} is a local name`
   if (!policy.allowedHosts.some((pattern) => hostMatches(host, pattern))) return `host ${host} is not in the tenant's upstream.fetchHosts`
   return undefined
 }
