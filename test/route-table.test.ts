@@ -80,11 +80,18 @@ describe('default deny', () => {
     }
   })
 
-  it('refuses streamed runs before the call and passes run objects', async () => {
+  it('refuses streamed runs before the call', async () => {
     const t = await createTenant()
     const res = await post(t, '/v1/threads/th_1/runs', { assistant_id: 'a', stream: true })
     expect(res.status).toBe(501)
     expect(await upstreamRequests(t.host)).toEqual([])
+  })
+
+  it('refuses a pass-through answer that is not JSON', async () => {
+    const t = await createTenant()
+    const res = await post(t, '/v1/moderations', { model: 'html', input: 'x' })
+    expect(res.status).toBe(502)
+    expect((await res.json<any>()).error.message).toMatch(/^POST \/v1\/moderations: .*text\/html/)
   })
 })
 

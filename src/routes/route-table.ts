@@ -181,8 +181,12 @@ export const ROUTES: readonly Route[] = [
   anthropic('GET', '/v1/messages/batches/{id}/results', { kind: 'jsonl', lines: 'anthropic-batch' }),
 ]
 
+/** The labellers of routes that are served (a `refuse` route never gets past resolveRoute). */
+export type ServedLabeller = Exclude<Labeller, { kind: 'refuse' }>
+
 export interface ResolvedRoute {
   route: Route
+  labeller: ServedLabeller
   /** The canonical path under the upstream base URL (no /v1), parameters re-encoded. */
   upstreamPath: string
 }
@@ -190,12 +194,14 @@ export interface ResolvedRoute {
 interface Compiled {
   route: Route
   segments: { fixed?: string; param?: string }[]
+  /** How many segments are fixed. */
+  fixed: number
 }
 
-const COMPILED: Compiled[] = ROUTES.map((route) => ({
-  route,
-  segments: route.path.split('/').filter(Boolean).map((s) => (s.startsWith('{') ? { param: s.slice(1, -1) } : { fixed: s })),
-}))
+const COMPILED: Compiled[] = ROUTES.map((route) => {
+  const segments = route.path.split('/').filter(Boolean).map((s) => (s.startsWith('{') ? { param: s.slice(1, -1) } : { fixed: s }))
+  return { route, segments, fixed: segments.filter((s) => s.fixed).length }
+})
 
 // Ids and model names as providers issue them; no slash, no percent sign, no dot segment.
 const PARAM = /^[A-Za-z0-9_][A-Za-z0-9_.:@+=~-]{0,255}$/
@@ -225,20 +231,22 @@ export function resolveRoute(method: string, rawPath: string): ResolvedRoute {
   const segments = normalisePath(rawPath)
   const shown = '/' + segments.join('/')
   const matching = COMPILED.filter((c) => matches(c, segments))
-  const route = matching.find((c) => c.route.method === method.toUpperCase())
+  // A fixed segment wins over a parameter: `/v1/threads/runs` is not thread "runs".
+  const route = matching.filter((c) => c.route.method === method.toUpperCase()).sort((a, b) => b.fixed - a.fixed)[0]
   if (!route) {
     const allowed = matching.map((c) => c.route.method).join(', ')
     const why = allowed ? `only ${allowed} is` : 'the route is not'
     throw new GatewayError(501, 'not_implemented', `${method.toUpperCase()} ${shown} is not served: ${why} in the gateway's route table, and nothing outside it is forwarded`)
   }
-  if (route.route.labeller.kind === 'refuse') {
-    throw new GatewayError(501, 'not_implemented', `${method.toUpperCase()} ${route.route.path} is refused: ${route.route.labeller.why}`)
+  const { labeller } = route.route
+  if (labeller.kind === 'refuse') {
+    throw new GatewayError(501, 'not_implemented', `${method.toUpperCase()} ${route.route.path} is refused: ${labeller.why}`)
   }
   const upstreamPath = route.segments
     .slice(1) // the base URL ends at the API version
     .map((s, i) => s.fixed ?? encodeURIComponent(segments[i + 1]!))
     .join('/')
-  return { route: route.route, upstreamPath: '/' + upstreamPath }
+  return { route: route.route, labeller, upstreamPath: '/' + upstreamPath }
 }
 
 function matches({ segments: pattern }: Compiled, segments: string[]): boolean {

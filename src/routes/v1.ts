@@ -40,7 +40,8 @@ v1.route('/aigc', aigc)
 v1.all('*', async (c) => {
   const url = new URL(c.req.url)
   const resolved = resolveRoute(c.req.method, url.pathname)
-  const { labeller, method, path } = resolved.route
+  const { labeller } = resolved
+  const { method, path } = resolved.route
   const route = `${method} ${path}`
   const upstreamPath = resolved.upstreamPath + url.search
   switch (labeller.kind) {
@@ -63,8 +64,6 @@ v1.all('*', async (c) => {
       return anthropicBatch(c, upstream, route)
     case 'passthrough':
       return passthrough(upstream, route)
-    case 'refuse': // resolveRoute already refused it
-      throw new GatewayError(501, 'not_implemented', `${route} is refused: ${labeller.why}`)
   }
 })
 
@@ -73,11 +72,15 @@ function forward(c: Context<AppEnv>, { route }: ResolvedRoute, path: string, bod
   return forwardToUpstream(c.get('tenant'), dialect, { method: route.method, path, headers: c.req.raw.headers, body })
 }
 
-/** No pass-through route streams; an event stream there would be content nobody checked. */
+/**
+ * Every pass-through route answers JSON (or nothing); any other answer (an event stream, a
+ * file) would be content nobody checked. Errors go back as they are.
+ */
 async function passthrough(upstream: Response, route: string): Promise<Response> {
-  if ((upstream.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+  const type = upstream.headers.get('content-type') ?? ''
+  if (upstream.ok && upstream.status !== 204 && !type.includes('json')) {
     await upstream.body?.cancel()
-    throw new GatewayError(502, 'upstream_invalid_response', `${route}: the upstream answered with an event stream, which this route does not label, so nothing was delivered`)
+    throw new GatewayError(502, 'upstream_invalid_response', `${route}: the upstream answered with "${type || 'no content type'}", which this pass-through route does not carry, so nothing was delivered`)
   }
   return new Response(upstream.body, { status: upstream.status, headers: incomingHeaders(upstream.headers) })
 }
