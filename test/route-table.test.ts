@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { ANSWER } from './mock-upstream/server'
-import { anthropic, createTenant, gateway, openai, upstreamRequests, type TestTenant } from './helpers'
+import { admin, anthropic, createTenant, gateway, openai, upstreamRequests, type TestTenant } from './helpers'
 
 const LABEL = '本内容由人工智能生成'
 const END = `${ANSWER}\n\n${LABEL}`
@@ -234,6 +234,21 @@ describe('request ids, query strings and CORS', () => {
     expect(ok.headers.get('access-control-allow-origin')).toBe(origin)
     expect(ok.headers.get('access-control-expose-headers')).toContain('X-AIGC-Label')
     expect((await call(other)).headers.get('access-control-allow-origin')).toBeNull()
+  })
+
+  it('takes CORS origins and fetch hosts from a PATCH and shows them', async () => {
+    const t = await createTenant()
+    const origin = `https://patched-${crypto.randomUUID().slice(0, 8)}.example`
+    const res = await admin('PATCH', `/tenants/${t.id}`, { corsOrigins: [origin], upstream: { fetchHosts: ['*.oss.example.com'] } })
+    expect(res.status).toBe(200)
+    expect(await res.json()).toMatchObject({ corsOrigins: [origin], upstream: { fetchHosts: ['*.oss.example.com'] } })
+    const shown = await (await admin('GET', `/tenants/${t.id}`)).json<any>()
+    expect(shown).toMatchObject({ corsOrigins: [origin], upstream: { fetchHosts: ['*.oss.example.com'] } })
+    const preflight = await gateway('/v1/models', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET' } })
+    expect(preflight.status).toBe(204)
+    // The default (the upstream's own domain) no longer applies once the list is set.
+    const error = await openai(t.key).images.generate({ model: 'mark.png', prompt: 'x', response_format: 'url' }).catch((e) => e)
+    expect(error.status).toBe(502)
   })
 
   it('validates CORS origins and fetch hosts in the tenant config', async () => {
