@@ -136,7 +136,7 @@ const TWO_LEVEL_SUFFIXES = new Set(['com.cn', 'net.cn', 'org.cn', 'gov.cn', 'edu
 /** The registrable domain of a host name (`dashscope.aliyuncs.com` → `aliyuncs.com`). */
 export function registrableDomain(host: string): string {
   const labels = host.toLowerCase().replace(/\.$/, '').split('.')
-  if (labels.length <= 2 || parseIpv4(host) || host.startsWith('[')) return host
+  if (labels.length <= 2) return labels.join('.')
   const lastTwo = labels.slice(-2).join('.')
   return TWO_LEVEL_SUFFIXES.has(lastTwo) ? labels.slice(-3).join('.') : lastTwo
 }
@@ -147,8 +147,9 @@ export function allowedFetchHosts(upstream: { baseUrl: string; anthropicBaseUrl?
   const hosts = [upstream.baseUrl, upstream.anthropicBaseUrl].flatMap((base) => {
     const url = base ? parseUrl(base) : undefined
     if (!url || !/^https?:$/.test(url.protocol)) return []
-    const domain = registrableDomain(url.hostname)
-    return [domain === url.hostname && domain.split('.').length < 2 ? domain : `*.${domain}`]
+    const host = url.hostname
+    const exact = host.startsWith('[') || parseIpv4(host) !== undefined || !host.includes('.')
+    return [exact ? host : `*.${registrableDomain(host)}`]
   })
   return [...new Set(hosts)]
 }
