@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'agreement_version_mismatch'
   | 'limit_exceeded'
+  | 'not_implemented'
 
 const TYPES: Record<number, string> = {
   400: 'invalid_request_error',

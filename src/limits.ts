@@ -118,6 +118,20 @@ export const LIMITS = {
     status: 422,
     why: 'a structured answer is held whole to check that it parses before its label is left out; a longer one is labelled like prose instead of refused',
   },
+  fetchRedirects: {
+    name: 'fetch_redirects',
+    max: 3,
+    unit: 'count',
+    status: 422,
+    why: 'an upstream media URL is checked again after every redirect; a CDN needs one or two, more is a loop or a detour',
+  },
+  jsonlLineBytes: {
+    name: 'jsonl_line_bytes',
+    max: 16 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'a JSONL download (batch results) is labelled line by line; one line is held in memory with its labelled copy',
+  },
 } as const satisfies Record<string, Limit>
 
 export type LimitName = keyof typeof LIMITS

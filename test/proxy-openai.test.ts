@@ -207,7 +207,7 @@ describe('completions and responses', () => {
 })
 
 describe('pass-through', () => {
-  it('forwards other /v1 routes unlabelled to the tenant upstream', async () => {
+  it('forwards the routes the table names as pass-through unlabelled to the tenant upstream', async () => {
     const t = await createTenant()
     const models = await openai(t.key).models.list()
     expect(models.data[0]!.id).toBe('mock')

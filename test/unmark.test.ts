@@ -136,7 +136,7 @@ describe('unlabelled delivery', () => {
     const deliveries = (await logRows(t.id)).filter((r) => r.event === 'delivery')
     expect(deliveries.map((r) => r.produceIds)).toEqual([[response.headers.get('x-aigc-produce-id')], [stream.response.headers.get('x-aigc-produce-id')]])
     expect(deliveries[0]).toMatchObject({ grantId: grant, endUser: 'user-1', contentKind: 'text', route: 'POST /v1/chat/completions' })
-    expect(deliveries[0]!.requestId).toBe(response.headers.get('x-request-id'))
+    expect(deliveries[0]!.requestId).toBe(response.headers.get('x-aigc-request-id'))
     expect(deliveries[0]!.userAgent).toMatch(/OpenAI/)
   })
 

@@ -6,11 +6,13 @@ export interface Tenant {
   id: string
   name: string
   providerCode: string
-  upstream: { baseUrl: string; anthropicBaseUrl?: string }
+  upstream: { baseUrl: string; anthropicBaseUrl?: string; fetchHosts?: string[] }
   /** Encrypted upstream API key; see crypto.ts. */
   upstreamKeySealed: string
   labels: Labels
   unmark: UnmarkPolicy
+  /** Browser origins allowed to call /v1 with the tenant's keys. */
+  corsOrigins: string[]
   createdAt: string
   updatedAt: string
 }
@@ -31,6 +33,8 @@ interface TenantRow {
   upstream_api_key_sealed: string
   labels: string
   unmark_policy: string
+  upstream_fetch_hosts: string | null
+  cors_origins: string
   created_at: string
   updated_at: string
 }
@@ -43,11 +47,13 @@ function toTenant(row: TenantRow): Tenant {
     upstream: {
       baseUrl: row.upstream_base_url,
       ...(row.upstream_anthropic_base_url ? { anthropicBaseUrl: row.upstream_anthropic_base_url } : {}),
+      ...(row.upstream_fetch_hosts ? { fetchHosts: JSON.parse(row.upstream_fetch_hosts) as string[] } : {}),
     },
     upstreamKeySealed: row.upstream_api_key_sealed,
     // Tenants stored before image labels or signing existed get the defaults.
     labels: { image: DEFAULT_IMAGE_MARK, signing: DEFAULT_SIGNING, ...JSON.parse(row.labels) } as Labels,
     unmark: JSON.parse(row.unmark_policy) as UnmarkPolicy,
+    corsOrigins: JSON.parse(row.cors_origins) as string[],
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   }
@@ -62,6 +68,8 @@ function tenantValues(t: Tenant) {
     t.upstreamKeySealed,
     JSON.stringify(t.labels),
     JSON.stringify(t.unmark),
+    t.upstream.fetchHosts ? JSON.stringify(t.upstream.fetchHosts) : null,
+    JSON.stringify(t.corsOrigins),
     t.updatedAt,
   ]
 }
@@ -71,8 +79,8 @@ export async function insertTenant(db: D1Database, t: Tenant): Promise<boolean> 
   const result = await db
     .prepare(
       `INSERT INTO tenants (name, provider_code, upstream_base_url, upstream_anthropic_base_url,
-         upstream_api_key_sealed, labels, unmark_policy, updated_at, id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+         upstream_api_key_sealed, labels, unmark_policy, upstream_fetch_hosts, cors_origins, updated_at, id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
     )
     .bind(...tenantValues(t), t.id, t.createdAt)
     .run()
@@ -83,7 +91,8 @@ export async function updateTenant(db: D1Database, t: Tenant): Promise<void> {
   await db
     .prepare(
       `UPDATE tenants SET name = ?, provider_code = ?, upstream_base_url = ?, upstream_anthropic_base_url = ?,
-         upstream_api_key_sealed = ?, labels = ?, unmark_policy = ?, updated_at = ? WHERE id = ?`,
+         upstream_api_key_sealed = ?, labels = ?, unmark_policy = ?, upstream_fetch_hosts = ?, cors_origins = ?, updated_at = ?
+       WHERE id = ?`,
     )
     .bind(...tenantValues(t), t.id)
     .run()
@@ -92,6 +101,12 @@ export async function updateTenant(db: D1Database, t: Tenant): Promise<void> {
 export async function getTenant(db: D1Database, id: string): Promise<Tenant | undefined> {
   const row = await db.prepare('SELECT * FROM tenants WHERE id = ?').bind(id).first<TenantRow>()
   return row ? toTenant(row) : undefined
+}
+
+/** Whether any tenant lets browsers from `origin` call it (CORS preflights carry no key). */
+export async function anyTenantAllowsOrigin(db: D1Database, origin: string): Promise<boolean> {
+  const row = await db.prepare('SELECT 1 AS hit FROM tenants, json_each(tenants.cors_origins) WHERE json_each.value = ? LIMIT 1').bind(origin).first()
+  return row !== null
 }
 
 export async function deleteTenant(db: D1Database, id: string): Promise<boolean> {

@@ -1,10 +1,11 @@
 /**
- * Image generation under /v1/images: every image in the answer is labelled before it
+ * Image generation (/v1/images/generations, /edits, /variations, declared in
+ * route-table.ts): every image in the answer is labelled before it
  * leaves: `b64_json` in place, `url` images fetched, labelled, kept in R2 and replaced by a
  * signed gateway URL; streamed partial and final images event by event.
  */
 import { Buffer } from 'node:buffer'
-import { Hono, type Context } from 'hono'
+import type { Context } from 'hono'
 import { GatewayError } from '../errors'
 import { LimitError } from '../limits'
 import { signFileUrl } from '../files/signed-url'
@@ -18,15 +19,12 @@ import { MarkError } from '../label/image-mark'
 import { labelEventStream, reducerLabeler, StreamLabelError } from '../stream/label-stream'
 import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
+import { allowedFetchHosts, safeFetch } from '../upstream/safe-fetch'
 import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
 import { imageLabeller, splitDataUrl } from '../protocols/media'
 import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder, type EmbeddedImage } from '../protocols/openai-images'
 import { isObject, parseJsonObject } from './json'
 import type { AppEnv } from './types'
-
-export const images = new Hono<AppEnv>()
-
-for (const path of ['/generations', '/edits', '/variations']) images.post(path, (c) => imageCall(c, path))
 
 /** Upstream image URLs: at most this many bytes, fetched within this time. */
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024
@@ -35,7 +33,8 @@ const MAX_ANSWER_BYTES = 200 * 1024 * 1024
 const FETCH_TIMEOUT_MS = 30_000
 const URL_TTL_SECONDS = 3600
 
-async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
+/** `path` is under /images: the route table's canonical path, with the client's query. */
+export async function imageCall(c: Context<AppEnv>, path: string): Promise<Response> {
   const resolved = c.get('tenant')
   const { tenant } = resolved
   const contentType = c.req.header('content-type') ?? ''
@@ -143,7 +142,7 @@ async function labelItem(
   } else if (typeof item.url === 'string' && item.url.startsWith('data:')) {
     embedded.push({ holder: item, key: 'url', ...splitDataUrl(item.url) })
   } else if (typeof item.url === 'string') {
-    const { bytes, label: signed } = await labelUpstreamImage(await fetchImage(item.url), label, explicit, signing)
+    const { bytes, label: signed } = await labelUpstreamImage(await fetchImage(c, item.url), label, explicit, signing)
     label = signed
     item.url = await keepLabelled(c, bytes, label, origin)
   }
@@ -187,13 +186,10 @@ async function labelUpstreamImage(bytes: Uint8Array, label: AigcLabel, explicit:
   }
 }
 
-async function fetchImage(url: string): Promise<Uint8Array> {
-  let response: Response
-  try {
-    response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
-  } catch {
-    throw new GatewayError(502, 'upstream_unreachable', 'an upstream image URL could not be fetched')
-  }
+/** An image URL the upstream answered with, fetched under the tenant's outbound policy (safe-fetch.ts). */
+async function fetchImage(c: Context<AppEnv>, url: string): Promise<Uint8Array> {
+  const policy = { httpsOnly: !c.get('config').development, allowedHosts: allowedFetchHosts(c.get('tenant').tenant.upstream) }
+  const response = await safeFetch(url, policy, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
   if (!response.ok) throw new GatewayError(502, 'upstream_invalid_response', `an upstream image URL answered ${response.status}`)
   if (!(response.headers.get('content-type') ?? 'image/').startsWith('image/')) {
     await response.body?.cancel()

@@ -1,15 +1,17 @@
 /**
- * The model API surface under /v1: text and image routes are labelled, generation routes
- * the gateway cannot label yet are refused, everything else passes through to the
- * tenant's upstream.
+ * The model API surface under /v1: the gateway's own /v1/aigc routes, then every request
+ * resolved through the route table (route-table.ts) and handed to its labeller. Nothing the
+ * table does not name reaches the upstream.
  */
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
-import { anthropicMessages, chatCompletions, completions, responses } from '../protocols'
 import { tenantForKey } from '../tenant/service'
-import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
+import { forwardToUpstream, incomingHeaders, type UpstreamDialect } from '../upstream/client'
 import { aigc } from './aigc'
-import { images } from './images'
+import { imageCall } from './images'
+import { parseJsonObject } from './json'
+import { dialectOf, resolveRoute, type ResolvedRoute } from './route-table'
+import { anthropicBatch, batchResults, storedText, transcript } from './stored'
 import { labelledText } from './text'
 import type { AppEnv } from './types'
 
@@ -33,33 +35,64 @@ v1.use('*', async function tenantAuth(c, next) {
   await next()
 })
 
-v1.post('/chat/completions', (c) => labelledText(c, chatCompletions))
-v1.post('/completions', (c) => labelledText(c, completions))
-v1.post('/responses', (c) => labelledText(c, responses))
-v1.post('/messages', (c) => labelledText(c, anthropicMessages))
 v1.route('/aigc', aigc)
-v1.route('/images', images)
-
-// Generated media must leave labelled; until the gateway labels these, it refuses them
-// rather than pass unlabelled content through.
-for (const path of ['/audio/speech', '/videos', '/videos/*']) {
-  v1.all(path, (c) => {
-    throw new GatewayError(501, 'label_failed', `${c.req.path} returns generated media this gateway does not label yet, so it is refused`)
-  })
-}
 
 v1.all('*', async (c) => {
-  const { search, pathname } = new URL(c.req.url)
-  const method = c.req.method
-  const upstream = await callUpstream(
-    new Request(upstreamUrl(c.get('tenant'), 'openai', pathname.replace(/^\/v1/, '') + search), {
-      method,
-      headers: outgoingHeaders(c.req.raw.headers, 'openai', c.get('tenant').upstreamKey),
-      body: method === 'GET' || method === 'HEAD' ? null : c.req.raw.body,
-    }),
-  )
-  return new Response(upstream.body, { status: upstream.status, headers: incomingHeaders(upstream.headers) })
+  const url = new URL(c.req.url)
+  const resolved = resolveRoute(c.req.method, url.pathname)
+  const { labeller } = resolved
+  const { method, path } = resolved.route
+  const route = `${method} ${path}`
+  const upstreamPath = resolved.upstreamPath + url.search
+  switch (labeller.kind) {
+    case 'text':
+      return labelledText(c, { ...labeller.protocol, path: upstreamPath })
+    case 'image':
+      return imageCall(c, upstreamPath.replace(/^\/images/, ''))
+    case 'json-only':
+      return jsonOnly(c, resolved, upstreamPath, labeller.why)
+  }
+  const upstream = await forward(c, resolved, upstreamPath, c.req.raw.body)
+  switch (labeller.kind) {
+    case 'stored':
+      return storedText(c, upstream, route, labeller.view)
+    case 'transcript':
+      return transcript(c, upstream, route)
+    case 'jsonl':
+      return batchResults(c, upstream, route, labeller.lines)
+    case 'anthropic-batch':
+      return anthropicBatch(c, upstream, route)
+    case 'passthrough':
+      return passthrough(upstream, route)
+  }
 })
+
+function forward(c: Context<AppEnv>, { route }: ResolvedRoute, path: string, body: BodyInit | null): Promise<Response> {
+  const dialect: UpstreamDialect = dialectOf(route, c.req.raw.headers)
+  return forwardToUpstream(c.get('tenant'), dialect, { method: route.method, path, headers: c.req.raw.headers, body })
+}
+
+/**
+ * Every pass-through route answers JSON (or nothing); any other answer (an event stream, a
+ * file) would be content nobody checked. Errors go back as they are.
+ */
+async function passthrough(upstream: Response, route: string): Promise<Response> {
+  const type = upstream.headers.get('content-type') ?? ''
+  if (upstream.ok && upstream.status !== 204 && !type.includes('json')) {
+    await upstream.body?.cancel()
+    throw new GatewayError(502, 'upstream_invalid_response', `${route}: the upstream answered with "${type || 'no content type'}", which this pass-through route does not carry, so nothing was delivered`)
+  }
+  return new Response(upstream.body, { status: upstream.status, headers: incomingHeaders(upstream.headers) })
+}
+
+/** Runs: the JSON answer carries no generated text, the streamed one would; streams are refused before the call. */
+async function jsonOnly(c: Context<AppEnv>, resolved: ResolvedRoute, path: string, why: string): Promise<Response> {
+  const raw = await c.req.text()
+  const request = raw === '' ? {} : parseJsonObject(raw)
+  const route = `${resolved.route.method} ${resolved.route.path}`
+  if (request.stream === true) throw new GatewayError(501, 'not_implemented', `${route} with "stream": true is refused: ${why}`)
+  return passthrough(await forward(c, resolved, path, raw), route)
+}
 
 export function bearerToken(header: string | undefined): string | undefined {
   const match = header?.match(/^Bearer\s+(\S+)$/i)

@@ -78,13 +78,42 @@ const providerCode = z.string().superRefine((code, ctx) => {
 
 const url = z.string().max(2048).url()
 
+const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?'
+/** A host name, or `*.domain` for the domain and all its subdomains (safe-fetch.ts). */
+const hostPattern = z
+  .string()
+  .max(253)
+  .regex(new RegExp(`^(?:\\*\\.)?${LABEL}(?:\\.${LABEL})+$`, 'i'), 'must be a host name with a dot, or *.domain for a domain and its subdomains')
+  .transform((host) => host.toLowerCase())
+
 const upstream = z
   .object({
     baseUrl: url,
     apiKey: z.string().min(1).max(4096),
     anthropicBaseUrl: url.optional(),
+    /** Hosts media URLs in upstream answers may be fetched from; default: the base URLs' domains. */
+    fetchHosts: z.array(hostPattern).max(50).optional(),
   })
   .strict()
+
+/** Browser origins allowed to call /v1 with this tenant's keys; none by default. */
+const corsOrigins = z
+  .array(
+    z
+      .string()
+      .max(2048)
+      .refine((o) => isOrigin(o), 'must be an origin: http(s)://host[:port], with nothing after it'),
+  )
+  .max(50)
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+  } catch {
+    return false
+  }
+}
 
 export const tenantCreateSchema = z
   .object({
@@ -94,6 +123,7 @@ export const tenantCreateSchema = z
     upstream,
     labels: labels.prefault({}),
     unmark: unmarkPolicy.superRefine(checkUnmarkPolicy).prefault({}),
+    corsOrigins: corsOrigins.default([]),
   })
   .strict()
 
@@ -104,6 +134,7 @@ export const tenantPatchSchema = z
     upstream: upstream.partial(),
     labels: z.object({ text: textLabel.partial(), image: imageLabel.partial(), signing: signing.partial() }).partial().strict(),
     unmark: unmarkPolicy.partial(),
+    corsOrigins,
   })
   .partial()
   .strict()

@@ -43,6 +43,7 @@ export async function createTenant(database: D1Database, config: GatewayConfig, 
     upstreamKeySealed: await encryptSecret(masterKeyOf(config), apiKey, spec.id),
     labels: spec.labels,
     unmark: spec.unmark,
+    corsOrigins: spec.corsOrigins,
     createdAt: at,
     updatedAt: at,
   }
@@ -76,6 +77,7 @@ export async function patchTenant(database: D1Database, config: GatewayConfig, i
       signing: { ...current.labels.signing, ...patch.labels?.signing },
     },
     unmark: patch.unmark ? parseUnmarkPolicy({ ...current.unmark, ...patch.unmark }) : current.unmark,
+    corsOrigins: patch.corsOrigins ?? current.corsOrigins,
     updatedAt: now.toISOString(),
   }
   await db.updateTenant(database, tenant)

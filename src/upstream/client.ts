@@ -49,6 +49,22 @@ export function incomingHeaders(upstream: Headers): Headers {
   return headers
 }
 
+/** The client's request sent on to the tenant's upstream at `path` (query included) with the dialect's credentials. */
+export function forwardToUpstream(
+  resolved: ResolvedTenant,
+  dialect: UpstreamDialect,
+  request: { method: string; path: string; headers: Headers; body: BodyInit | null },
+): Promise<Response> {
+  const { method, path, headers, body } = request
+  return callUpstream(
+    new Request(upstreamUrl(resolved, dialect, path), {
+      method,
+      headers: outgoingHeaders(headers, dialect, resolved.upstreamKey),
+      body: method === 'GET' || method === 'HEAD' ? null : body,
+    }),
+  )
+}
+
 export async function callUpstream(request: Request): Promise<Response> {
   if (request.url.startsWith('demo:')) return demoModel(request)
   try {

@@ -46,14 +46,31 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
   })
   recorded.set(host, log)
 
-  const path = url.pathname.replace(/^.*\/v1(?=\/)/, '')
+  // Like nginx (merge_slashes) and most frameworks: empty segments and a trailing slash do
+  // not change the route, and any method reaches a path's handler.
+  const path = url.pathname.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1').replace(/^.*\/v1(?=\/)/, '')
+  res.setHeader('x-request-id', `req_mock_${log.length}`)
+  if (url.pathname === '/redirect') {
+    res.writeHead(302, { location: url.searchParams.get('to') ?? '/' })
+    res.end()
+    return
+  }
+  if (url.pathname === '/internal/secret.png') {
+    res.writeHead(200, { 'content-type': 'image/png' })
+    res.end(readFileSync('test/fixtures/images/mark.png'))
+    return
+  }
+  if (storedRoute(req, path, text, res)) return
   if (req.method === 'GET' && url.pathname.startsWith('/img/')) {
     const name = url.pathname.slice(5)
     res.writeHead(200, { 'content-type': name === 'not-image' ? 'text/plain' : 'image/*' })
     res.end(name === 'not-image' ? 'hello' : readFileSync(`test/fixtures/images/${name}`))
     return
   }
-  if (req.method === 'GET' && path === '/models') return json(res, 200, { object: 'list', data: [{ id: 'mock', object: 'model' }] })
+  if (req.method === 'GET' && path === '/models') {
+    if (req.headers['anthropic-version']) return json(res, 200, { data: [{ type: 'model', id: 'claude-mock', display_name: 'Mock' }], has_more: false, first_id: 'claude-mock', last_id: 'claude-mock' })
+    return json(res, 200, { object: 'list', data: [{ id: 'mock', object: 'model' }] })
+  }
   if (req.method === 'POST' && path === '/embeddings') {
     return json(res, 200, { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.1, 0.2] }], model: 'mock' })
   }
@@ -253,7 +270,7 @@ function images(body: Json, scenario: string) {
   const name = scenario.includes('.') ? scenario : 'mark.png'
   const b64 = readFileSync(`test/fixtures/images/${name}`).toString('base64')
   const n = body.n ?? 1
-  const url = `https://${body.host ?? 'images.upstream.test'}/img/${name}`
+  const url = body.image_url ?? `https://${body.host ?? 'images.upstream.test'}/img/${name}`
   const item = mockImageItem(body.mock_item, b64, url) ?? (body.response_format === 'url' ? { url } : { b64_json: b64 })
   const json = { created: 1, data: Array.from({ length: n }, () => ({ ...item, revised_prompt: body.prompt })) }
   const frames: Frame[] = [0, 1].map((i) => ({
@@ -333,4 +350,82 @@ function imageTool(body: Json, scenario: string) {
     { type: 'response.completed', response },
   ]
   return { json: response, frames: events.map((e, sequence_number) => ({ event: e.type, data: JSON.stringify({ ...e, sequence_number }) })) }
+}
+
+const jsonl = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n'
+
+/** Answers that read generated text back: stored completions and responses, items, batch results, transcripts. */
+function storedRoute(req: IncomingMessage, path: string, text: string, res: ServerResponse): boolean {
+  const method = req.method ?? 'GET'
+  const stored = /^\/(chat\/completions|responses|conversations|threads|files|messages\/batches)\/([^/]+)(?:\/(.+))?$/.exec(path)
+  const formField = (name: string) => new RegExp(`name="${name}"\r\n\r\n([^\r]*)`).exec(text)?.[1]
+  if (method === 'POST' && (path === '/audio/transcriptions' || path === '/audio/translations')) {
+    const format = formField('response_format') ?? 'json'
+    const segments = [{ id: 0, start: 0, end: 1.5, text: '你好，世界。' }, { id: 1, start: 1.5, end: 3, text: 'Hello, world.' }]
+    const all = '你好，世界。Hello, world.'
+    if (format === 'json') json(res, 200, { text: all })
+    else if (format === 'verbose_json') json(res, 200, { task: 'transcribe', language: 'zh', duration: 3, text: all, segments })
+    else {
+      const subtitles: Record<string, string> = {
+        text: all,
+        srt: '1\n00:00:00,000 --> 00:00:01,500\n你好，世界。\n\n2\n00:00:01,500 --> 00:00:03,000\nHello, world.\n\n',
+        vtt: 'WEBVTT\n\n00:00:00.000 --> 00:00:01.500\n你好，世界。\n\n00:00:01.500 --> 00:00:03.000\nHello, world.\n\n',
+      }
+      res.writeHead(200, { 'content-type': format === 'stream' ? 'text/event-stream' : 'text/plain; charset=utf-8' })
+      res.end(subtitles[format] ?? '')
+    }
+    return true
+  }
+  if (method === 'POST' && path === '/messages/count_tokens') return json(res, 200, { input_tokens: 7 }), true
+  if (method === 'GET' && path === '/chat/completions') return json(res, 200, { object: 'list', data: [chat({}, 'plain').json], has_more: false }), true
+  if (!stored || (method !== 'GET' && stored[1] !== 'messages/batches')) return false
+  const [, kind, id, rest] = stored
+  const assistant = { id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: ANSWER, annotations: [] }] }
+  const user = { id: 'msg_0', type: 'message', status: 'completed', role: 'user', content: [{ type: 'input_text', text: '你好' }] }
+  const threadMessage = (role: string, value: string) => ({ id: `m_${role}`, object: 'thread.message', role, content: [{ type: 'text', text: { value, annotations: [] } }] })
+  if (kind === 'chat/completions' && !rest) return json(res, 200, chat({}, 'plain').json), true
+  if (kind === 'chat/completions' && rest === 'messages') {
+    return json(res, 200, { object: 'list', data: [{ id: 'm0', role: 'user', content: '你好' }, { id: 'm1', role: 'assistant', content: ANSWER }] }), true
+  }
+  if (kind === 'responses' && !rest) {
+    const answer = responses({ text: id === 'resp_json' ? { format: { type: 'json_object' } } : undefined }, 'plain')
+    const stream = new URL(req.url ?? '/', 'https://x').searchParams.get('stream') === 'true'
+    if (!stream) return json(res, 200, { ...answer.json, text: id === 'resp_json' ? { format: { type: 'json_object' } } : { format: { type: 'text' } } }), true
+    res.writeHead(200, { 'content-type': 'text/event-stream' })
+    res.end(sseText(answer.frames, 'plain'))
+    return true
+  }
+  if (kind === 'conversations' && rest === 'items') return json(res, 200, { object: 'list', data: [user, assistant], has_more: false }), true
+  if (kind === 'threads' && rest === 'messages') return json(res, 200, { object: 'list', data: [threadMessage('user', '你好'), threadMessage('assistant', ANSWER)] }), true
+  if (kind === 'files' && rest === 'content') {
+    if (id === 'file-pdf') {
+      res.writeHead(200, { 'content-type': 'application/pdf' })
+      res.end('%PDF-1.4\n')
+      return true
+    }
+    const lines = id === 'file-odd'
+      ? [{ something: 'else' }]
+      : [
+          { id: 'br_1', custom_id: 'a', response: { status_code: 200, request_id: 'r1', body: chat({}, 'plain').json }, error: null },
+          { id: 'br_2', custom_id: 'b', response: { status_code: 200, request_id: 'r2', body: responses({}, 'plain').json }, error: null },
+          { id: 'br_3', custom_id: 'c', response: { status_code: 200, request_id: 'r3', body: { object: 'list', data: [{ object: 'embedding', index: 0, embedding: [0.5] }] } }, error: null },
+          { id: 'br_4', custom_id: 'd', response: null, error: { code: 'batch_expired', message: 'expired' } },
+        ]
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    // Written in small pieces so lines (and CJK characters) arrive split.
+    const bytes = Buffer.from(jsonl(lines))
+    for (let at = 0; at < bytes.length; at += 7) res.write(bytes.subarray(at, at + 7))
+    res.end()
+    return true
+  }
+  if (kind === 'messages/batches' && rest === 'results') {
+    const message = messages({}, 'plain').json
+    res.writeHead(200, { 'content-type': 'application/binary' })
+    res.end(jsonl([{ custom_id: 'a', result: { type: 'succeeded', message } }, { custom_id: 'b', result: { type: 'errored', error: { type: 'error', error: { type: 'overloaded_error', message: 'x' } } } }]))
+    return true
+  }
+  if (kind === 'messages/batches' && !rest) {
+    return json(res, 200, { id, type: 'message_batch', processing_status: 'ended', request_counts: { succeeded: 1, errored: 1, processing: 0, canceled: 0, expired: 0 }, results_url: `https://api.anthropic.com/v1/messages/batches/${id}/results`, created_at: '2026-01-01T00:00:00Z', ended_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-02T00:00:00Z', archived_at: null, cancel_initiated_at: null }), true
+  }
+  return false
 }
