@@ -35,7 +35,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/interop/**'],
+          exclude: ['test/interop/**', 'test/fuzz/**'],
           setupFiles: ['test/setup.ts'],
         },
       },
@@ -47,6 +47,16 @@ export default defineConfig({
           include: ['test/interop/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
+        },
+      },
+      {
+        // The mutation fuzzer over the pure core, in Node: its cases run in a worker thread
+        // that a hung decoder can be terminated in.
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
         },
       },
     ],
