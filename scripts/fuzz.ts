@@ -5,11 +5,11 @@
  *   npm run fuzz -- --file some.gif                       (run one file through the oracle)
  * Exits 1 when any case failed. Reproducers go to --out (default: a temporary directory).
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { corpus, formatOfFile } from '../test/fuzz/corpus'
+import { corpus, fileBytes, formatOfFile } from '../test/fuzz/corpus'
 import { CaseRunner, DEFAULT_BUDGET, EXTENSIONS, fuzzFormat, judge, makeCase } from '../test/fuzz/harness'
 import { FUZZ_FORMATS, type FuzzFormat } from '../test/fuzz/mutate'
 
@@ -49,7 +49,7 @@ try {
   if (values.file) {
     const format = formatOfFile(values.file)
     if (!format) throw new Error(`--file: no format for ${values.file}`)
-    await single(format, new Uint8Array(readFileSync(values.file)), values.file)
+    await single(format, fileBytes(values.file), values.file)
   } else if (values.case !== undefined) {
     const format = formats[0]!
     const made = makeCase(seed, format, Number(values.case), corpus(format))

@@ -16,7 +16,8 @@ export function formatOfFile(name: string): FuzzFormat | undefined {
   return BY_EXTENSION[name.split('.').pop()!.toLowerCase()]
 }
 
-function seedBytes(path: string): Uint8Array {
+/** A file's bytes; a detect body `{"text": …}` gives its text, as the route reads it. */
+export function fileBytes(path: string): Uint8Array {
   const bytes = new Uint8Array(readFileSync(path))
   if (!path.endsWith('.json')) return bytes
   return new TextEncoder().encode((JSON.parse(new TextDecoder().decode(bytes)) as { text: string }).text)
@@ -27,5 +28,5 @@ export function corpus(format: FuzzFormat, dirs = DIRS): Seed[] {
   return dirs
     .flatMap((dir) => readdirSync(dir).filter((name) => formatOfFile(name) === format).map((name) => ({ name, path: join(dir, name) })))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .map(({ name, path }) => ({ name, bytes: seedBytes(path) }))
+    .map(({ name, path }) => ({ name, bytes: fileBytes(path) }))
 }

@@ -3,7 +3,7 @@
  * under a watchdog, judges it, and keeps one reproducer (the smallest) per distinct failure.
  * A case that hangs is terminated with its worker and reported; the next case gets a fresh one.
  */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { caseSeed, mutate, rng, type FuzzFormat } from './mutate'
@@ -138,8 +138,9 @@ export class CaseRunner {
     slot.onMessage = slot.onDeath = undefined
     const said = slot.stderr.trim().split('\n').pop()
     for (const o of run.outcomes ?? []) if (o.result === 'failed' && said) o.detail += ` (stderr: ${said})`
-    // A terminated worker cannot be trusted, nor can codecs whose wasm trapped or exited.
-    if (run.stuck || run.outcomes?.some((o) => o.result === 'failed' && /RuntimeError|ExitStatus|abort/i.test(o.detail ?? ''))) await slot.stop()
+    // A terminated worker is gone; codecs whose wasm trapped may be left in a broken state.
+    // (A codec's exit() or thrown decode error leaves it usable: the next decode works.)
+    if (run.stuck || run.outcomes?.some((o) => o.result === 'failed' && /RuntimeError/.test(o.detail ?? ''))) await slot.stop()
     return run
   }
 }
@@ -178,7 +179,7 @@ export interface FuzzOptions {
 export interface FormatReport {
   format: FuzzFormat
   ran: number
-  /** Cases of seeds that were dropped because the seed itself hung or ran over budget. */
+  /** Cases of seeds not mutated because the seed itself took more than a quarter of the budget. */
   skipped: number
   seconds: number
   outcomes: Record<OpOutcome['result'], number>
@@ -187,7 +188,7 @@ export interface FormatReport {
   failedCases: number
 }
 
-/** Fuzzes one format; a failure signature is the op, the kind and the error without its numbers. */
+/** Fuzzes one format; a failure's signature is its op, kind, and the start of its message without numbers. */
 export async function fuzzFormat(runner: CaseRunner, format: FuzzFormat, seeds: Seed[], options: FuzzOptions): Promise<FormatReport> {
   const budget = runner.budget
   const log = options.log ?? (() => {})
@@ -209,11 +210,16 @@ export async function fuzzFormat(runner: CaseRunner, format: FuzzFormat, seeds: 
     ran++
     for (const o of run.outcomes ?? []) outcomes[o.result]++
     const verdict = judge(run, budget)
+    // Mutants of a seed that is itself slow would spend the run rediscovering it.
+    if (steps.length === 0 && (run.stuck || run.ms > budget.caseMs / 4)) {
+      dropped.add(seedFile.name)
+      log(`slow seed ${seedFile.name} (${Math.round(run.ms)} ms): not mutated`)
+    }
     if (!verdict) continue
     failedCases++
-    // Every mutant of a seed that is itself too slow would only rediscover it.
-    if (steps.length === 0 && (verdict.kind === 'hang' || verdict.kind === 'over-budget')) dropped.add(seedFile.name)
-    const signature = [verdict.op, verdict.kind, verdict.kind === 'over-budget' ? '' : verdict.detail.replace(/\d+/g, 'N').slice(0, 120), verdict.where?.replace(/:\d+:\d+\)?$/, '')].join('|')
+    // Slow cases have no message to tell them apart: their seed file does, roughly.
+    const timed = verdict.kind === 'hang' || verdict.kind === 'over-budget'
+    const signature = [verdict.op, verdict.kind, timed ? seedFile.name : verdict.detail.replace(/\d+/g, 'N').slice(0, 60), verdict.where?.replace(/:\d+:\d+\)?$/, '')].join('|')
     const known = failures.get(signature)
     if (known) {
       known.count++
@@ -221,9 +227,15 @@ export async function fuzzFormat(runner: CaseRunner, format: FuzzFormat, seeds: 
     }
     const failure: Failure = { format, seed: options.seed, index, seedFile: seedFile.name, steps, ...verdict, ms: run.ms, bytes, count: (known?.count ?? 0) + (known ? 0 : 1) }
     failures.set(signature, failure)
-    if (!known) log(`FAIL ${describeFailure(failure)}${options.outDir ? ` → ${saveReproducer(options.outDir, failure)}` : ''}`)
-    else if (options.outDir) saveReproducer(options.outDir, failure)
+    if (!options.outDir) log(`FAIL ${describeFailure(failure)}`)
+    else {
+      if (known) removeReproducer(options.outDir, known)
+      const path = saveReproducer(options.outDir, failure)
+      if (!known) log(`FAIL ${describeFailure(failure)} → ${path}`)
+    }
   }
+  // The notes again, with the final counts.
+  if (options.outDir) for (const f of failures.values()) saveReproducer(options.outDir, f)
   return { format, ran, skipped, seconds: (performance.now() - started) / 1000, outcomes, failures: [...failures.values()], failedCases }
 }
 
@@ -234,12 +246,18 @@ export function describeFailure(f: Failure): string {
 
 export const EXTENSIONS: Record<FuzzFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', markdown: 'md' }
 
+const reproducerName = (f: Failure) => `${f.format}-${f.seed}-${f.index}`
+
 /** Writes the reproducer and a note saying how it was made; returns the file's path. */
 function saveReproducer(dir: string, f: Failure): string {
   mkdirSync(dir, { recursive: true })
-  const name = `${f.format}-${f.seed}-${f.index}`
-  const path = join(dir, `${name}.${EXTENSIONS[f.format]}`)
+  const path = join(dir, `${reproducerName(f)}.${EXTENSIONS[f.format]}`)
   writeFileSync(path, f.bytes)
-  writeFileSync(join(dir, `${name}.txt`), `${describeFailure(f)}\n${f.count} case(s) failed this way.\n`)
+  writeFileSync(join(dir, `${reproducerName(f)}.txt`), `${describeFailure(f)}\n${f.count} case(s) failed this way.\n`)
   return path
+}
+
+/** A smaller reproducer of the same failure replaces this one. */
+function removeReproducer(dir: string, f: Failure): void {
+  for (const ext of [EXTENSIONS[f.format], 'txt']) rmSync(join(dir, `${reproducerName(f)}.${ext}`), { force: true })
 }
