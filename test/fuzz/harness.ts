@@ -179,7 +179,7 @@ export interface FuzzOptions {
 export interface FormatReport {
   format: FuzzFormat
   ran: number
-  /** Cases of seeds not mutated because the seed itself took more than a quarter of the budget. */
+  /** Cases of seeds not mutated because the seed itself took more than half the budget. */
   skipped: number
   seconds: number
   outcomes: Record<OpOutcome['result'], number>
@@ -211,7 +211,7 @@ export async function fuzzFormat(runner: CaseRunner, format: FuzzFormat, seeds: 
     for (const o of run.outcomes ?? []) outcomes[o.result]++
     const verdict = judge(run, budget)
     // Mutants of a seed that is itself slow would spend the run rediscovering it.
-    if (steps.length === 0 && (run.stuck || run.ms > budget.caseMs / 4)) {
+    if (steps.length === 0 && (run.stuck || run.ms > budget.caseMs / 2)) {
       dropped.add(seedFile.name)
       log(`slow seed ${seedFile.name} (${Math.round(run.ms)} ms): not mutated`)
     }
