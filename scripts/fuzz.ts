@@ -3,6 +3,7 @@
  *   npm run fuzz -- --seed 7 --cases 20000 [--seconds 600] [--format gif,png] [--out dir]
  *   npm run fuzz -- --seed 7 --format gif --case 1234     (replay one case, write it out)
  *   npm run fuzz -- --file some.gif                       (run one file through the oracle)
+ *   --corpus test/fixtures/images                         (seed from these folders only)
  * Exits 1 when any case failed. Reproducers go to --out (default: a temporary directory).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     out: { type: 'string' },
     budget: { type: 'string', default: String(DEFAULT_BUDGET.caseMs) },
+    corpus: { type: 'string' },
   },
 })
 
@@ -33,6 +35,7 @@ if (unknown) throw new Error(`--format: ${unknown} is not one of ${FUZZ_FORMATS.
 const caseMs = Number(values.budget)
 const runner = new CaseRunner({ caseMs, hangMs: Math.max(DEFAULT_BUDGET.hangMs, caseMs * 2) })
 const out = values.out ?? mkdtempSync(join(tmpdir(), 'aigc-fuzz-'))
+const seedsOf = (format: FuzzFormat) => corpus(format, values.corpus?.split(','))
 let failed = false
 
 /** One case, verbose: every op's outcome. */
@@ -52,7 +55,7 @@ try {
     await single(format, fileBytes(values.file), values.file)
   } else if (values.case !== undefined) {
     const format = formats[0]!
-    const made = makeCase(seed, format, Number(values.case), corpus(format))
+    const made = makeCase(seed, format, Number(values.case), seedsOf(format))
     const path = join(out, `${format}-${seed}-${values.case}.${EXTENSIONS[format]}`)
     writeFileSync(path, made.bytes)
     await single(format, made.bytes, `${format} case ${values.case} of seed ${seed}: ${made.seedFile.name} [${made.steps.join('; ')}] → ${path}`)
@@ -60,7 +63,7 @@ try {
     const seconds = Number(values.seconds)
     console.log(`seed ${seed}, up to ${values.cases} cases or ${seconds} s per format, case budget ${caseMs} ms; reproducers in ${out}`)
     for (const format of formats) {
-      const report = await fuzzFormat(runner, format, corpus(format), { seed, cases: Number(values.cases), seconds, outDir: out, log: console.log })
+      const report = await fuzzFormat(runner, format, seedsOf(format), { seed, cases: Number(values.cases), seconds, outDir: out, log: console.log })
       const rate = report.ran / report.seconds
       console.log(
         `${format}: ${report.ran} cases in ${report.seconds.toFixed(1)} s (${rate.toFixed(1)}/s), ${report.failedCases} failed in ${report.failures.length} distinct ways` +

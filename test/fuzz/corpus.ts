@@ -24,7 +24,7 @@ export function fileBytes(path: string): Uint8Array {
 }
 
 /** Seeds of one format, in a fixed order so a seed and an index name a case. */
-export function corpus(format: FuzzFormat, dirs = DIRS): Seed[] {
+export function corpus(format: FuzzFormat, dirs: string[] = DIRS): Seed[] {
   return dirs
     .flatMap((dir) => readdirSync(dir).filter((name) => formatOfFile(name) === format).map((name) => ({ name, path: join(dir, name) })))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

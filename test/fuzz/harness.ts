@@ -138,9 +138,10 @@ export class CaseRunner {
     slot.onMessage = slot.onDeath = undefined
     const said = slot.stderr.trim().split('\n').pop()
     for (const o of run.outcomes ?? []) if (o.result === 'failed' && said) o.detail += ` (stderr: ${said})`
-    // A terminated worker is gone; codecs whose wasm trapped may be left in a broken state.
-    // (A codec's exit() or thrown decode error leaves it usable: the next decode works.)
-    if (run.stuck || run.outcomes?.some((o) => o.result === 'failed' && /RuntimeError/.test(o.detail ?? ''))) await slot.stop()
+    // A terminated worker is gone, and a codec whose wasm trapped or aborted stays broken.
+    // A codec's exit() or thrown decode error leaves it usable, as in the gateway's isolate,
+    // so what those leak builds up across cases (mozjpeg aborts after ~100 exit(1)s).
+    if (run.stuck || run.outcomes?.some((o) => o.result === 'failed' && /RuntimeError|Aborted\(/.test(o.detail ?? ''))) await slot.stop()
     return run
   }
 }
