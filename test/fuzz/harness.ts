@@ -171,7 +171,6 @@ export interface FuzzOptions {
   /** Stop after this many cases, or after `seconds`, whichever comes first. */
   cases: number
   seconds: number
-  budget?: Budget
   /** Where reproducers are written (one per distinct failure); none when undefined. */
   outDir?: string
   log?: (line: string) => void
@@ -203,8 +202,8 @@ export async function fuzzFormat(runner: CaseRunner, format: FuzzFormat, seeds: 
   for (let index = 0; ran < options.cases && performance.now() - started < options.seconds * 1000; index++) {
     const { seedFile, bytes, steps } = makeCase(options.seed, format, index, seeds)
     if (dropped.has(seedFile.name)) {
+      if (dropped.size === seeds.length) break
       skipped++
-      if (skipped > options.cases * 4) break // every seed dropped
       continue
     }
     const run = await runner.run(format, bytes)
@@ -226,7 +225,7 @@ export async function fuzzFormat(runner: CaseRunner, format: FuzzFormat, seeds: 
       known.count++
       if (bytes.length >= known.bytes.length) continue
     }
-    const failure: Failure = { format, seed: options.seed, index, seedFile: seedFile.name, steps, ...verdict, ms: run.ms, bytes, count: (known?.count ?? 0) + (known ? 0 : 1) }
+    const failure: Failure = { format, seed: options.seed, index, seedFile: seedFile.name, steps, ...verdict, ms: run.ms, bytes, count: known ? known.count : 1 }
     failures.set(signature, failure)
     if (!options.outDir) log(`FAIL ${describeFailure(failure)}`)
     else {
