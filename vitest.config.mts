@@ -39,7 +39,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/interop/**', 'test/conformance/**'],
+          exclude: ['test/interop/**', 'test/conformance/**', 'test/fuzz/**'],
           setupFiles: ['test/setup.ts'],
         },
       },
@@ -63,6 +63,16 @@ export default defineConfig({
           globalSetup: ['test/conformance/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The mutation fuzzer over the pure core, in Node: its cases run in a worker thread
+        // that a hung decoder can be terminated in.
+        test: {
+          name: 'fuzz',
+          include: ['test/fuzz/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
         },
       },
     ],
