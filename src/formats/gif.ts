@@ -3,9 +3,10 @@
  * packet as raw bytes, then a 258-byte "magic trailer" that lets readers skip it as if it
  * were ordinary sub-blocks.
  */
-import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, u16le, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
+import { xmpFound } from './xmp-found'
 
 const XMP_APP_ID = 'XMP DataXMP'
 const MAX_BLOCKS = 1_000_000
@@ -88,7 +89,7 @@ export const gif: CarrierFormat = {
   read(bytes) {
     const found: FoundLabel[] = []
     for (const b of gifBlocks(bytes).blocks) {
-      if (isXmp(bytes, b)) for (const l of readXmpLabels(xmpText(bytes, b))) found.push({ carrier: 'gif:XMP', form: l.form, raw: l.value })
+      if (isXmp(bytes, b)) found.push(...xmpFound('gif:XMP', xmpText(bytes, b)))
     }
     return found
   },
