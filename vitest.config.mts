@@ -9,6 +9,9 @@ const migrations = await readD1Migrations('./migrations')
 // Small real files made by ImageMagick, cwebp and exiftool, handed to workerd as base64.
 const fixtureDir = './test/fixtures/images'
 const FIXTURE_IMAGES = Object.fromEntries(readdirSync(fixtureDir).map((name) => [name, readFileSync(join(fixtureDir, name)).toString('base64')]))
+// Files that once hung, exhausted or crashed the gateway (issue 9), the same way.
+const hostileDir = './test/fixtures/hostile'
+const HOSTILE_FIXTURES = Object.fromEntries(readdirSync(hostileDir).map((name) => [name, readFileSync(join(hostileDir, name)).toString('base64')]))
 
 export default defineConfig({
   test: {
@@ -21,6 +24,7 @@ export default defineConfig({
               bindings: {
                 TEST_MIGRATIONS: migrations,
                 FIXTURE_IMAGES,
+                HOSTILE_FIXTURES,
                 GATEWAY_ENV: 'production',
                 ADMIN_TOKEN: 'test-admin-token-0123456789',
                 MASTER_KEY: 'test-master-key-0123456789abcdef',

@@ -7,6 +7,13 @@ export function fixture(name: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
 }
 
+/** A file from test/fixtures/hostile (issue 9's reproducers) as bytes. */
+export function hostile(name: string): Uint8Array {
+  const base64 = env.HOSTILE_FIXTURES[name]
+  if (!base64) throw new Error(`no hostile fixture ${name}`)
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
+}
+
 /** A PNG with one more chunk before IEND, as other tools write them. */
 export function insertPngChunk(bytes: Uint8Array, type: string, text: string): Uint8Array {
   const end = bytes.length - 12 // IEND is the last 12 bytes of a well-formed PNG
