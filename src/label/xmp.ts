@@ -64,13 +64,15 @@ export function readXmpLabels(packet: string): XmpLabel[] {
 
 /**
  * Sets the label: replaces the first `TC260:AIGC` property in place and drops every other
- * label (variants included), or adds the property to the first rdf:Description. Drops a
- * DOCTYPE; everything else stays as it was.
+ * label (variants, and `AIGC` properties of other namespaces, included), or adds the
+ * property to the first rdf:Description. Drops a DOCTYPE; everything else stays as it was.
  */
 export function setXmpLabel(packet: string, value: string): string {
   const scan = scanXmp(packet)
-  const labels = scan.found.filter((f) => !f.sign)
-  const first = labels.find((f) => !f.variant)
+  // An AIGC property of another namespace is not ours, but readers that go by prefix or local
+  // name (exiftool names groups by the first prefix it sees) would take it for a second label.
+  const labels = scan.found.filter((f) => f.sign !== 'digital-source-type')
+  const first = labels.find((f) => !f.variant && !f.sign)
   const edits: Edit[] = scan.removals.map(([start, end]) => ({ start, end, text: '' }))
   for (const f of labels) for (const [start, end] of f.ranges) edits.push({ start, end, text: f === first ? property(f, value) : '' })
   // Inside a label that is replaced or removed, an escape would be dropped anyway (applyEdits).
