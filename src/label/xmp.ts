@@ -135,8 +135,6 @@ interface Open {
   fieldRanges?: [number, number][]
 }
 
-const NAME = /[A-Za-z_:\u00C0-\uFFFF][\w.:\u00B7\u00C0-\uFFFF-]*/y
-const SPACE = /[ \t\r\n]*/y
 const REFERENCE = /&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|(amp|lt|gt|quot|apos));/y
 
 /** What a property is to us, by its namespace URI and local name. */
@@ -160,8 +158,13 @@ function scanXmp(packet: string): Scan {
   const resolve = (prefix: string) => scopes.get(prefix)?.at(-1) ?? ''
   const malformed = (what: string, at: number) => new XmpError(`the XMP packet is not well-formed: ${what} at offset ${at}`)
 
+  // Text and attribute values are visited in order, so one forward cursor finds every `&`:
+  // an indexOf per range would search to the end of the packet each time.
+  let amp = packet.indexOf('&')
   const references = (start: number, end: number) => {
-    for (let at = packet.indexOf('&', start); at !== -1 && at < end; at = packet.indexOf('&', at + 1)) {
+    while (amp !== -1 && amp < start) amp = packet.indexOf('&', amp + 1)
+    for (; amp !== -1 && amp < end; amp = packet.indexOf('&', amp + 1)) {
+      const at = amp
       REFERENCE.lastIndex = at
       const m = REFERENCE.exec(packet)
       if (!m || REFERENCE.lastIndex > end || decodeEntities(m[0]) === m[0]) ampersands.push(at)
@@ -318,15 +321,21 @@ function fromBase64(value: string): string {
   }
 }
 
+/** An XML name at `at` ('' when there is none): up to a blank, `=`, `/`, `>`, `<`, or a quote. */
 function name(packet: string, at: number): string {
-  NAME.lastIndex = at
-  return NAME.exec(packet)?.[0] ?? ''
+  const first = packet.charCodeAt(at)
+  if (!(isNameStart(first))) return ''
+  let end = at + 1
+  while (end < packet.length && !ENDS_NAME.has(packet.charCodeAt(end))) end++
+  return packet.slice(at, end)
 }
 
+const ENDS_NAME = new Set([0x20, 0x09, 0x0d, 0x0a, 0x3d, 0x2f, 0x3e, 0x3c, 0x22, 0x27])
+const isNameStart = (c: number) => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f || c === 0x3a || c >= 0xc0
+
 function skipSpace(packet: string, at: number): number {
-  SPACE.lastIndex = at
-  SPACE.exec(packet)
-  return SPACE.lastIndex
+  for (let c = packet.charCodeAt(at); c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a; c = packet.charCodeAt(at)) at++
+  return at
 }
 
 function after(packet: string, token: string, from: number, error: () => Error): number {
