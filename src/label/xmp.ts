@@ -17,7 +17,6 @@ export const TC260_NS = 'http://www.tc260.org.cn/ns/AIGC/1.0/'
 export const LEGACY_NS = 'http://ns.adobe.com/xap/1.0/tc/'
 const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#'
 const IPTC_EXT_NS = 'http://iptc.org/std/Iptc4xmpExt/2008-02-29/'
-const XMLNS_NS = 'http://www.w3.org/2000/xmlns/'
 
 /** Annex E's field names and the misspellings toolkits write, when each field is its own property. */
 const FIELD_NAMES = new Set([
@@ -135,7 +134,9 @@ interface Open {
   fieldRanges?: [number, number][]
 }
 
+/** A character reference or one of XML's predefined entities; any other `&` is not ours to decode. */
 const REFERENCE = /&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|(amp|lt|gt|quot|apos));/y
+const REFERENCES = new RegExp(REFERENCE.source, 'g')
 
 /** What a property is to us, by its namespace URI and local name. */
 function classify(ns: string, local: string): Kind | undefined {
@@ -418,7 +419,7 @@ const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '
  */
 function decodeEntities(text: string): string {
   if (!text.includes('&')) return text
-  return text.replace(/&(?:#x([0-9a-fA-F]{1,8})|#([0-9]{1,10})|(amp|lt|gt|quot|apos));/g, (whole, hex?: string, dec?: string, named?: string) => {
+  return text.replace(REFERENCES, (whole, hex?: string, dec?: string, named?: string) => {
     if (named) return PREDEFINED[named]!
     const code = hex ? Number.parseInt(hex, 16) : Number(dec)
     const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff)
