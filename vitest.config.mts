@@ -8,10 +8,10 @@ const migrations = await readD1Migrations('./migrations')
 
 // Small real files made by ImageMagick, cwebp and exiftool, handed to workerd as base64.
 const fixtureDir = './test/fixtures/images'
-const FIXTURE_IMAGES = Object.fromEntries(readdirSync(fixtureDir).map((name) => [name, readFileSync(join(fixtureDir, name)).toString('base64')]))
-// Files that once hung, exhausted or crashed the gateway (issue 9), the same way.
-const hostileDir = './test/fixtures/hostile'
-const HOSTILE_FIXTURES = Object.fromEntries(readdirSync(hostileDir).map((name) => [name, readFileSync(join(hostileDir, name)).toString('base64')]))
+const base64Files = (dir: string) => Object.fromEntries(readdirSync(dir).map((name) => [name, readFileSync(join(dir, name)).toString('base64')]))
+const FIXTURE_IMAGES = base64Files(fixtureDir)
+// Files that once hung, exhausted or crashed the gateway (issue 9), kept as regressions.
+const HOSTILE_FIXTURES = base64Files('./test/fixtures/hostile')
 
 export default defineConfig({
   test: {

@@ -1,18 +1,17 @@
 import { env } from 'cloudflare:workers'
 
-/** A fixture file from test/fixtures/images as bytes. */
-export function fixture(name: string): Uint8Array {
-  const base64 = env.FIXTURE_IMAGES[name]
+/** A fixture file from test/fixtures/images (or, from `set`, another fixture folder) as bytes. */
+export function fixture(name: string, set: Record<string, string> = env.FIXTURE_IMAGES): Uint8Array {
+  const base64 = set[name]
   if (!base64) throw new Error(`no fixture ${name}`)
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
 }
 
-/** A file from test/fixtures/hostile (issue 9's reproducers) as bytes. */
-export function hostile(name: string): Uint8Array {
-  const base64 = env.HOSTILE_FIXTURES[name]
-  if (!base64) throw new Error(`no hostile fixture ${name}`)
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))
-}
+/** A file from test/fixtures/hostile: inputs that once hung or crashed the gateway. */
+export const hostile = (name: string) => fixture(name, env.HOSTILE_FIXTURES)
+
+/** The names of the hostile fixtures. */
+export const hostileNames = () => Object.keys(env.HOSTILE_FIXTURES)
 
 /** A PNG with one more chunk before IEND, as other tools write them. */
 export function insertPngChunk(bytes: Uint8Array, type: string, text: string): Uint8Array {
