@@ -27,13 +27,6 @@ export const LIMITS = {
     status: 413,
     why: 'one file held in memory with its labelled copy must leave room in a 128 MB isolate',
   },
-  imageAnswerBytes: {
-    name: 'image_answer_bytes',
-    max: 200 * MiB,
-    unit: 'bytes',
-    status: 413,
-    why: 'an images API JSON answer is read as bytes and its base64 images are decoded in slices',
-  },
   jsonBodyBytes: {
     name: 'json_body_bytes',
     max: 4 * MiB,
@@ -54,6 +47,13 @@ export const LIMITS = {
     unit: 'count',
     status: 422,
     why: 'an SM2 verification costs milliseconds of CPU; signatures beyond this are reported as not checked, not verified',
+  },
+  imageAnswerBytes: {
+    name: 'image_answer_bytes',
+    max: 200 * MiB,
+    unit: 'bytes',
+    status: 413,
+    why: 'an images API JSON answer is read as bytes and its base64 images are decoded in slices',
   },
 } as const satisfies Record<string, Limit>
 
