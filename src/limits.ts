@@ -39,7 +39,7 @@ export const LIMITS = {
     max: 16,
     unit: 'count',
     status: 422,
-    why: 'a file carries exactly one implicit label (GB 45438 5.2); every further one costs parsing and signature checks the sender chose',
+    why: 'a file carries exactly one implicit label (GB 45438); every further one costs parsing and signature checks the sender chose',
   },
   signaturesPerRequest: {
     name: 'signatures_per_request',
