@@ -1,5 +1,6 @@
 import { gatewayLatency } from './gateway-latency'
 import { imageBench } from './images'
+import { linearParsing } from './linear-parsing'
 import { sseThroughput } from './sse-throughput'
 
 const only = process.argv[2]
@@ -10,3 +11,4 @@ if (!only || only === 'text') {
   console.log()
 }
 if (!only || only === 'images') console.log((await imageBench()).join('\n'))
+if (!only || only === 'parsing') console.log(linearParsing().join('\n'))

@@ -27,6 +27,27 @@ export const LIMITS = {
     status: 413,
     why: 'one file held in memory with its labelled copy must leave room in a 128 MB isolate',
   },
+  jsonBodyBytes: {
+    name: 'json_body_bytes',
+    max: 4 * MiB,
+    unit: 'bytes',
+    status: 413,
+    why: 'a JSON request body is parsed whole in memory; a longer document goes to detect as the raw file',
+  },
+  labelsPerFile: {
+    name: 'labels_per_file',
+    max: 16,
+    unit: 'count',
+    status: 422,
+    why: 'a file carries exactly one implicit label (GB 45438); every further one costs parsing and signature checks the sender chose',
+  },
+  signaturesPerRequest: {
+    name: 'signatures_per_request',
+    max: 8,
+    unit: 'count',
+    status: 422,
+    why: 'an SM2 verification costs milliseconds of CPU; signatures beyond this are reported as not checked, not verified',
+  },
   imageAnswerBytes: {
     name: 'image_answer_bytes',
     max: 200 * MiB,

@@ -3,10 +3,11 @@
  * packet as raw bytes, then a 258-byte "magic trailer" that lets readers skip it as if it
  * were ordinary sub-blocks.
  */
-import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, u16le, utf8 } from './bytes'
 import { checkLimit } from '../limits'
 import type { CarrierFormat, FoundLabel } from './types'
+import { xmpFound } from './xmp-found'
 
 const XMP_APP_ID = 'XMP DataXMP'
 const TRAILER = Uint8Array.from({ length: 258 }, (_, i) => (i === 0 ? 1 : i === 257 ? 0 : 256 - i))
@@ -88,7 +89,7 @@ export const gif: CarrierFormat = {
   read(bytes) {
     const found: FoundLabel[] = []
     for (const b of gifBlocks(bytes).blocks) {
-      if (isXmp(bytes, b)) for (const l of readXmpLabels(xmpText(bytes, b))) found.push({ carrier: 'gif:XMP', form: l.form, raw: l.value })
+      if (isXmp(bytes, b)) found.push(...xmpFound('gif:XMP', xmpText(bytes, b)))
     }
     return found
   },

@@ -4,15 +4,17 @@
  */
 import { parseLabel, serializeLabel, type AigcLabel } from '../label/annex-e'
 import { XmpError } from '../label/xmp'
+import { checkLimit } from '../limits'
 import { FormatError } from './bytes'
 import { gif } from './gif'
 import { jpeg } from './jpeg'
 import { markdown } from './markdown'
 import { png } from './png'
-import type { CarrierFormat, FoundLabel } from './types'
+import { isLabel, type CarrierFormat, type FoundLabel } from './types'
 import { webp } from './webp'
 
 export { FormatError }
+export { isLabel }
 export type { CarrierFormat, FoundLabel }
 
 export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown]
@@ -35,21 +37,42 @@ export interface ReadLabel extends FoundLabel {
   /** Undefined when the value is not an Annex E record. */
   label?: AigcLabel
   wrapped?: boolean
+  misspelled?: string[]
 }
 
+/** Everything `format.read` finds, refused before any label is parsed when there are too many labels. */
+export function readFound(bytes: Uint8Array, format: CarrierFormat): FoundLabel[] {
+  const found = format.read(bytes)
+  checkLimit('labelsPerFile', found.filter(isLabel).length, `the ${format.name} file's labels`)
+  return found
+}
+
+/** The labels (signs left out), parsed where they parse. */
 export function readLabels(bytes: Uint8Array, format = formatFor(bytes)): ReadLabel[] {
-  return format
-    .read(bytes)
+  return readFound(bytes, format)
+    .filter(isLabel)
     .map((found) => ({ ...found, ...parseLabel(found.raw) }))
 }
 
+/** The file with exactly one label, `label`: read back before it is returned, else a FormatError. */
 export function writeLabel(bytes: Uint8Array, label: AigcLabel, format = formatFor(bytes)): Uint8Array {
+  let out: Uint8Array
   try {
-    return format.write(bytes, serializeLabel(label))
+    out = format.write(bytes, serializeLabel(label))
   } catch (error) {
     if (error instanceof XmpError) throw new FormatError(`the file's XMP packet cannot be updated: ${error.message}`)
     throw error
   }
+  checkWritten(out, label, format)
+  return out
+}
+
+/**
+ * Fails closed: throws unless the file holds exactly one label, canonical, and it is `label`.
+ * Every path that writes a label (here, and the routes after a visible mark) ends with it.
+ */
+export function checkWritten(bytes: Uint8Array, label: AigcLabel, format: CarrierFormat): void {
+  if (!verifyLabel(bytes, label, format)) throw new FormatError('the labelled file does not read back as exactly one label; nothing was returned')
 }
 
 /** Images only: a model's image answer that sniffs as text is not an image. */
@@ -59,8 +82,9 @@ export function imageFormat(bytes: Uint8Array): CarrierFormat {
   return format
 }
 
-/** Exactly one label, and it is this one. */
-export function verifyLabel(bytes: Uint8Array, label: AigcLabel): boolean {
-  const found = readLabels(bytes)
-  return found.length === 1 && found[0]!.label !== undefined && serializeLabel(found[0]!.label) === serializeLabel(label)
+/** Exactly one label, written the guide's way, and it is this one. */
+export function verifyLabel(bytes: Uint8Array, label: AigcLabel, format = formatFor(bytes)): boolean {
+  const found = readLabels(bytes, format)
+  const [only] = found
+  return found.length === 1 && !only!.variant && only!.label !== undefined && serializeLabel(only!.label) === serializeLabel(label)
 }

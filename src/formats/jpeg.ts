@@ -3,9 +3,10 @@
  * Only the header segments before the first scan are parsed; the entropy-coded data is
  * copied as it is.
  */
-import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, startsWith, u16be, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
+import { xmpFound } from './xmp-found'
 
 const XMP_ID = 'http://ns.adobe.com/xap/1.0/\0'
 const MAX_SEGMENTS = 10_000
@@ -75,7 +76,7 @@ export const jpeg: CarrierFormat = {
   read(bytes) {
     const found: FoundLabel[] = []
     for (const s of jpegSegments(bytes).segments) {
-      if (isXmp(s)) for (const l of readXmpLabels(xmpText(s))) found.push({ carrier: 'jpeg:APP1:XMP', form: l.form, raw: l.value })
+      if (isXmp(s)) found.push(...xmpFound('jpeg:APP1:XMP', xmpText(s)))
     }
     return found
   },

@@ -9,8 +9,6 @@ import { concat, fromUtf8, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 
 const OPEN = /^---[ \t]*(\r?\n)/
-const CLOSE = /^(?:---|\.\.\.)[ \t]*(?:\r?\n|$)/m
-const AIGC_LINE = /^AIGC[ \t]*:[ \t]*(.*?)[ \t]*(?:\r?\n|$)/gm
 
 interface FrontMatter {
   /** The lines between the delimiters, with their line endings. */
@@ -21,13 +19,79 @@ interface FrontMatter {
   newline: string
 }
 
+interface Line {
+  start: number
+  /** After the line ending. */
+  end: number
+  /** Without the line ending. */
+  text: string
+}
+
+/** The lines of `text` from `from`, each found by one indexOf: linear, no backtracking. */
+function* lines(text: string, from = 0, to = text.length): Generator<Line> {
+  for (let start = from; start < to; ) {
+    const newline = text.indexOf('\n', start)
+    const end = newline === -1 || newline >= to ? to : newline + 1
+    const stop = newline === -1 || newline >= to ? to : text[newline - 1] === '\r' ? newline - 1 : newline
+    yield { start, end, text: text.slice(start, stop) }
+    start = end
+  }
+}
+
+const isBlank = (c: string | undefined) => c === ' ' || c === '\t'
+
+/** Spaces and tabs off both ends, by index: `/[ \t]+$/` is quadratic on a long run of blanks. */
+function trimBlank(s: string, start = 0): string {
+  let end = s.length
+  while (start < end && isBlank(s[start])) start++
+  while (end > start && isBlank(s[end - 1])) end--
+  return s.slice(start, end)
+}
+
 function frontMatter(text: string): FrontMatter | undefined {
   const open = OPEN.exec(text)
   if (!open) return undefined
   const yamlStart = open[0].length
-  const close = CLOSE.exec(text.slice(yamlStart))
-  if (!close) return undefined
-  return { body: text.slice(yamlStart, yamlStart + close.index), yamlStart, rest: yamlStart + close.index + close[0].length, newline: open[1]! }
+  for (const line of lines(text, yamlStart)) {
+    const mark = line.text.slice(0, 3)
+    if ((mark === '---' || mark === '...') && trimBlank(line.text, 3) === '') return { body: text.slice(yamlStart, line.start), yamlStart, rest: line.end, newline: open[1]! }
+  }
+  return undefined
+}
+
+interface AigcEntry {
+  /** The lines the entry spans in the YAML: the `AIGC:` line and, for a mapping, its indented lines. */
+  start: number
+  end: number
+  raw: string
+}
+
+/**
+ * Every top-level `AIGC:` key: a scalar holding the JSON, or (as the TC260 guide shows it)
+ * a nested mapping of the Annex E fields, read back as the JSON of that mapping.
+ */
+function aigcEntries(yaml: string): AigcEntry[] {
+  const entries: AigcEntry[] = []
+  let mapping: { entry: AigcEntry; fields: Record<string, string> } | undefined
+  for (const line of lines(yaml)) {
+    if (mapping && isBlank(line.text[0])) {
+      const colon = line.text.indexOf(':')
+      if (colon !== -1) mapping.fields[trimBlank(line.text.slice(0, colon))] = scalar(trimBlank(line.text.slice(colon + 1)))
+      mapping.entry.end = line.end
+      continue
+    }
+    if (mapping) mapping.entry.raw = JSON.stringify(mapping.fields)
+    mapping = undefined
+    if (!line.text.startsWith('AIGC')) continue
+    const rest = trimBlank(line.text, 4)
+    if (!rest.startsWith(':')) continue
+    const value = trimBlank(rest, 1)
+    const entry = { start: line.start, end: line.end, raw: scalar(value) }
+    entries.push(entry)
+    if (value === '') mapping = { entry, fields: {} }
+  }
+  if (mapping) mapping.entry.raw = JSON.stringify(mapping.fields)
+  return entries
 }
 
 /** The scalar's value: single-quoted, double-quoted (JSON-compatible escapes) or plain. */
@@ -51,9 +115,7 @@ export const markdown: CarrierFormat = {
   read(bytes) {
     const fm = frontMatter(fromUtf8(bytes))
     if (!fm) return []
-    const found: FoundLabel[] = []
-    for (const m of fm.body.matchAll(AIGC_LINE)) found.push({ carrier: 'markdown:front-matter:AIGC', form: 'text', raw: scalar(m[1]!) })
-    return found
+    return aigcEntries(fm.body).map((e): FoundLabel => ({ carrier: 'markdown:front-matter:AIGC', form: 'text', raw: e.raw }))
   },
 
   write(bytes, json) {
@@ -62,13 +124,15 @@ export const markdown: CarrierFormat = {
     const newline = fm?.newline ?? (text.includes('\r\n') ? '\r\n' : '\n')
     const line = `AIGC: '${json.replaceAll("'", "''")}'${newline}`
     if (!fm) return concat([utf8.encode(`---${newline}${line}---${newline}`), bytes])
-    let placed = false
-    const yaml = fm.body.replace(AIGC_LINE, () => {
-      if (placed) return ''
-      placed = true
-      return line
-    })
-    return utf8.encode(text.slice(0, fm.yamlStart) + (placed ? yaml : line + yaml) + text.slice(fm.yamlStart + fm.body.length))
+    const entries = aigcEntries(fm.body)
+    let yaml = entries.length ? '' : line
+    let at = 0
+    for (const [i, e] of entries.entries()) {
+      yaml += fm.body.slice(at, e.start) + (i === 0 ? line : '')
+      at = e.end
+    }
+    yaml += fm.body.slice(at)
+    return utf8.encode(text.slice(0, fm.yamlStart) + yaml + text.slice(fm.yamlStart + fm.body.length))
   },
 
   // The document after its front matter: what a reader sees as the text.

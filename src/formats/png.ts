@@ -3,10 +3,11 @@
  * other tools also write a `tEXt`/`zTXt`/`iTXt` chunk with keyword `AIGC`, which we read
  * and, on write, fold into the single XMP label.
  */
-import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, crc32, FormatError, fromUtf8, inflateCapped, latin1, need, putU32be, startsWith, u32be, utf8 } from './bytes'
 import { checkLimit, LIMITS, LimitError } from '../limits'
 import type { CarrierFormat, FoundLabel } from './types'
+import { xmpFound } from './xmp-found'
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 const XMP_KEYWORD = 'XML:com.adobe.xmp'
@@ -160,7 +161,7 @@ export const png: CarrierFormat = {
     for (const c of pngChunks(bytes)) {
       const text = labelText(c, budget)
       if (text?.keyword === XMP_KEYWORD) {
-        for (const l of readXmpLabels(text.text)) found.push({ carrier: `png:${c.type}:${XMP_KEYWORD}`, form: l.form, raw: l.value })
+        found.push(...xmpFound(`png:${c.type}:${XMP_KEYWORD}`, text.text))
       } else if (text?.keyword === 'AIGC') {
         found.push({ carrier: `png:${c.type}:AIGC`, form: 'text', raw: text.text })
       }

@@ -1,4 +1,5 @@
 /** What every carrier-format module offers: detect, read, write (verify is read + compare). */
+import type { XmpSign, XmpVariant } from '../label/xmp'
 
 export interface FoundLabel {
   /** Where the label sits, e.g. `png:iTXt:XML:com.adobe.xmp`, `png:tEXt:AIGC`, `jpeg:APP1:XMP`. */
@@ -7,13 +8,23 @@ export interface FoundLabel {
   form: 'element' | 'attribute' | 'text'
   /** The value as written: the label JSON, wrapped or not. */
   raw: string
+  /** A label written in a way the TC260 guide does not (read anyway, replaced on write). */
+  variant?: XmpVariant
+  /**
+   * Set when the value is not a label but says something about one: IPTC's
+   * DigitalSourceType, or an `AIGC` property of a namespace that is not TC260's.
+   * Counting labels skips these (`isLabel`); a write keeps them.
+   */
+  sign?: XmpSign
 }
+
+export const isLabel = (found: FoundLabel) => found.sign === undefined
 
 export interface CarrierFormat {
   name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown'
   mime: string
   detect(bytes: Uint8Array): boolean
-  /** Every label in the file; throws FormatError on malformed input. */
+  /** Every label (and sign) in the file; throws FormatError on malformed input. */
   read(bytes: Uint8Array): FoundLabel[]
   /** The file with exactly one label, `json`; everything else byte-identical. */
   write(bytes: Uint8Array, json: string): Uint8Array

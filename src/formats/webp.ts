@@ -2,10 +2,11 @@
  * WebP: the label is XMP in a RIFF `XMP ` chunk, announced by the XMP flag of the `VP8X`
  * chunk. A simple (VP8/VP8L-only) file is upgraded to the extended layout to carry it.
  */
-import { createXmpPacket, readXmpLabels, setXmpLabel } from '../label/xmp'
+import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, putU24le, putU32le, startsWith, u16le, u32le, utf8 } from './bytes'
 import { checkLimit } from '../limits'
 import type { CarrierFormat, FoundLabel } from './types'
+import { xmpFound } from './xmp-found'
 
 const XMP_FLAG = 0x04
 const EXIF_FLAG = 0x08
@@ -79,7 +80,7 @@ export const webp: CarrierFormat = {
   read(bytes) {
     const found: FoundLabel[] = []
     for (const c of webpChunks(bytes)) {
-      if (c.fourcc === 'XMP ') for (const l of readXmpLabels(fromUtf8(c.data))) found.push({ carrier: 'webp:XMP', form: l.form, raw: l.value })
+      if (c.fourcc === 'XMP ') found.push(...xmpFound('webp:XMP', fromUtf8(c.data)))
     }
     return found
   },

@@ -86,11 +86,27 @@ export function serializeLabel(label: AigcLabel): string {
   return `{${LABEL_FIELDS.map((f) => `${JSON.stringify(f)}:${JSON.stringify(label[f])}`).join(',')}}`
 }
 
+/** Misspellings some toolkits write for Annex E keys: read, reported, never written. */
+export const MISSPELLED_KEYS: Record<string, LabelField> = {
+  ReserveCode1: 'ReservedCode1',
+  ReserveCode2: 'ReservedCode2',
+  Propagator: 'ContentPropagator',
+  PropatorID: 'PropagateID',
+}
+
+export interface ParsedLabel {
+  label: AigcLabel
+  wrapped: boolean
+  /** Misspelled keys that were read in place of the Annex E names. */
+  misspelled: string[]
+}
+
 /**
- * Reads either the guide form or Annex E's wrapped `{"AIGC":{...}}` form.
- * Missing fields read as empty; returns undefined when this is not a label at all.
+ * Reads either the guide form or Annex E's wrapped `{"AIGC":{...}}` form, taking a
+ * misspelled key when the Annex E one is absent. Missing fields read as empty; returns
+ * undefined when this is not a label at all.
  */
-export function parseLabel(json: string): { label: AigcLabel; wrapped: boolean } | undefined {
+export function parseLabel(json: string): ParsedLabel | undefined {
   let value: unknown
   try {
     value = JSON.parse(json)
@@ -101,10 +117,16 @@ export function parseLabel(json: string): { label: AigcLabel; wrapped: boolean }
   const wrapped = isObject(value.AIGC)
   const record = wrapped ? (value.AIGC as Record<string, unknown>) : value
   if (typeof record.Label !== 'string' && typeof record.Label !== 'number') return undefined
+  const misspelled: string[] = []
+  for (const [wrong, field] of Object.entries(MISSPELLED_KEYS)) {
+    if (record[wrong] === undefined || record[field] !== undefined) continue
+    record[field] = record[wrong]
+    misspelled.push(wrong)
+  }
   const label = Object.fromEntries(
     LABEL_FIELDS.map((f) => [f, record[f] === undefined || record[f] === null ? '' : String(record[f])]),
   ) as AigcLabel
-  return { label, wrapped }
+  return { label, wrapped, misspelled }
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

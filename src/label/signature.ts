@@ -108,7 +108,8 @@ export async function signLabel(label: AigcLabel, role: SigningRole, signer: Sig
   return { ...label, [ROLE_FIELD[role]]: securityData }
 }
 
-export type SignatureStatus = 'valid' | 'invalid' | 'unknown-key' | 'content-changed' | 'unsigned' | 'unsupported'
+/** `not-checked`: a budget of verifications per request was spent before this one (src/limits.ts). */
+export type SignatureStatus = 'valid' | 'invalid' | 'unknown-key' | 'content-changed' | 'unsigned' | 'unsupported' | 'not-checked'
 
 export interface SignatureReport {
   field: 'ReservedCode1' | 'ReservedCode2'

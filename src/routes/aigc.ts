@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
-import { detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
+import { checkWritten, detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
 import { withExplicitText } from '../formats/markdown'
 import { labelFile, type Signing } from '../image/label-image'
 import { markContext } from '../image/runtime'
@@ -12,18 +12,20 @@ import { createLabel, type AigcLabel } from '../label/annex-e'
 import { affixesFor } from '../label/explicit-text'
 import { checkLabelSignature } from '../label/signature'
 import { publishedKey, tenantSigner } from '../tenant/signing'
-import { inspect } from '../verify/inspect'
+import { LimitError } from '../limits'
+import { aiSourceType, inspect } from '../verify/inspect'
 import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
 import { applyForGrant } from '../unmark/grants'
 import { setLabelHeaders, type Omission } from './delivery'
-import { MAX_IMAGE_BYTES, readCapped, uploadError } from './images'
-import { isObject, jsonBody } from './json'
+import { cappedJson, readBody } from './body'
+import { uploadError } from './images'
+import { isObject } from './json'
 import { requestInfo, type AppEnv } from './types'
 
 export const aigc = new Hono<AppEnv>()
 
 aigc.post('/unmark-grants', async (c) => {
-  const grant = await applyForGrant(c.env.DB, c.get('tenant').tenant, await jsonBody(c.req.raw), requestInfo(c), new Date())
+  const grant = await applyForGrant(c.env.DB, c.get('tenant').tenant, await cappedJson(c.req.raw).catch(rethrowLimit), requestInfo(c), new Date())
   return c.json({ id: grant.id, status: grant.status, expiresAt: grant.expiresAt }, 201)
 })
 
@@ -41,7 +43,7 @@ const declaredType = (c: Context<AppEnv>) => (c.req.header('content-type') ?? ''
 
 /** The uploaded file (the raw body) and its format: sniffed, and checked against the declared type. */
 async function upload(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; format: CarrierFormat }> {
-  const bytes = await readCapped(c.req.raw.body, MAX_IMAGE_BYTES, () => new GatewayError(413, 'invalid_request', 'the file is larger than 50 MiB'))
+  const bytes = await readBody(c.req.raw, 'uploadBytes', 'the file').catch(rethrowLimit)
   return { bytes, format: fileFormat(bytes, declaredType(c)) }
 }
 
@@ -68,7 +70,7 @@ aigc.post('/label', async (c) => {
   const out = await labelFile(bytes, format, label, imageMark, await signing(c, 'producer')).catch((e) => {
     throw uploadError(e)
   })
-  return fileResponse(out.bytes, format, [out.label], explicit ? undefined : 'not-requested')
+  return labelledResponse(out, format, explicit ? undefined : 'not-requested')
 })
 
 /**
@@ -84,11 +86,12 @@ aigc.post('/propagate', async (c) => {
   const { explicit } = requestedMarks(c, 'implicit')
   const { bytes, format } = await upload(c)
   const tenant = c.get('tenant').tenant
-  const found = readOrReject(bytes, format).filter((f) => f.label)
+  const read = readOrReject(bytes, format)
+  const found = read.filter((f) => f.label)
   const existing = found[0]?.label
   const repeat = existing?.ContentPropagator === tenant.providerCode
-  // Idempotent: this platform's intact propagation on this content is returned as it is.
-  if (repeat && found.length === 1) {
+  // Idempotent: this platform's intact propagation on this content, written the guide's way, is returned as it is.
+  if (repeat && read.length === 1 && !read[0]!.variant) {
     const own = await checkLabelSignature(existing!, 'propagator', {
       content: () => format.content(bytes),
       isKnownKey: async (key) => (await publishedKey(c.env.DB, key))?.tenantId === tenant.id,
@@ -103,7 +106,11 @@ aigc.post('/propagate', async (c) => {
   try {
     label = propagatedLabel(existing, state, tenant.providerCode, repeat ? existing!.PropagateID : crypto.randomUUID())
   } catch (error) {
-    if (error instanceof PropagationError) throw new GatewayError(422, 'invalid_request', error.message, 'state')
+    if (error instanceof PropagationError) {
+      const sourceType = aiSourceType(format.read(bytes))
+      const hint = sourceType ? `; its IPTC DigitalSourceType is ${sourceType}, so state=suspected applies` : ''
+      throw new GatewayError(422, 'invalid_request', error.message + hint, 'state')
+    }
     throw error
   }
   let input = bytes
@@ -113,7 +120,7 @@ aigc.post('/propagate', async (c) => {
   const out = await labelFile(input, format, label, imageMark, await signing(c, 'propagator')).catch((e) => {
     throw uploadError(e)
   })
-  return fileResponse(out.bytes, format, [out.label], explicit ? undefined : 'not-requested')
+  return labelledResponse(out, format, explicit ? undefined : 'not-requested')
 })
 
 async function signing(c: Context<AppEnv>, role: Signing['role']): Promise<Signing> {
@@ -124,9 +131,23 @@ function readOrReject(bytes: Uint8Array, format: CarrierFormat) {
   try {
     return readLabels(bytes, format)
   } catch (error) {
-    if (error instanceof FormatError) throw new GatewayError(422, 'invalid_request', error.message)
-    throw error
+    throw uploadError(error)
   }
+}
+
+/** A failed budget is a 413/422 naming the limit; anything else goes on as it was. */
+function rethrowLimit(error: unknown): never {
+  throw error instanceof LimitError ? uploadError(error) : error
+}
+
+/** The labelled file, read back first: exactly one label, the one just written, or no file (fail closed). */
+function labelledResponse(out: { bytes: Uint8Array; label: AigcLabel }, format: CarrierFormat, omission: Omission): Response {
+  try {
+    checkWritten(out.bytes, out.label, format)
+  } catch (error) {
+    throw uploadError(error)
+  }
+  return fileResponse(out.bytes, format, [out.label], omission)
 }
 
 function fileResponse(bytes: Uint8Array, format: CarrierFormat, labels: AigcLabel[], omission: Omission): Response {
@@ -143,7 +164,7 @@ export async function detect(c: Context<AppEnv>): Promise<Response> {
   let bytes: Uint8Array
   let format: CarrierFormat
   if (declaredType(c) === 'application/json') {
-    const body = await jsonBody(c.req.raw)
+    const body = await cappedJson(c.req.raw).catch(rethrowLimit)
     if (!isObject(body) || typeof body.text !== 'string') throw new GatewayError(400, 'invalid_request', 'text: send {"text": "..."} or the raw file', 'text')
     bytes = new TextEncoder().encode(body.text)
     format = markdown
@@ -154,6 +175,7 @@ export async function detect(c: Context<AppEnv>): Promise<Response> {
   try {
     report = await inspect(bytes, format, { isKnownKey: async (key) => (await publishedKey(c.env.DB, key)) !== undefined })
   } catch (error) {
+    if (error instanceof LimitError) throw uploadError(error)
     if (error instanceof FormatError) throw new GatewayError(422, 'invalid_request', `the ${format.name} file cannot be read: ${error.message}`)
     throw error
   }

@@ -3,11 +3,14 @@
  * found, where and in which variant, whether it conforms to GB 45438 / the TC260 guides,
  * and the status of each signature. Pure: the caller says which keys it trusts.
  */
-import { labelProblem, parseLabel, providerCodeProblem, type AigcLabel } from '../label/annex-e'
+import { labelProblem, MISSPELLED_KEYS, parseLabel, providerCodeProblem, type AigcLabel } from '../label/annex-e'
 import { explicitLabelProblem } from '../label/explicit-text'
 import { checkLabelSignature, type SignatureReport, type VerifyContext } from '../label/signature'
-import type { CarrierFormat } from '../formats'
+import { ROLE_FIELD, type SigningRole } from '../label/security-data'
+import type { XmpVariant } from '../label/xmp'
+import { readFound, type CarrierFormat, type FoundLabel } from '../formats'
 import { concat, fromUtf8 } from '../formats/bytes'
+import { LIMITS } from '../limits'
 
 export interface Finding {
   level: 'error' | 'warning' | 'info'
@@ -22,6 +25,8 @@ export interface DetectedLabel {
   /** `guide`: the TC260 unwrapped object; `wrapped`: Annex E's {"AIGC":{…}}; `not-a-label`. */
   variant: 'guide' | 'wrapped' | 'not-a-label'
   raw: string
+  /** Written in a way the TC260 guide does not: read, reported, replaced by the next write. */
+  writtenAs?: XmpVariant
   fields?: AigcLabel
   signatures?: SignatureReport[]
 }
@@ -34,6 +39,8 @@ export interface Inspection {
   labels: DetectedLabel[]
   /** Text only: a visible label at the start or end of the document. */
   explicit?: { found: boolean; text?: string }
+  /** No label, but metadata says the content is AI-generated: what `/propagate` should be told. */
+  propagate?: { state: 'suspected'; reason: string }
   findings: Finding[]
 }
 
@@ -43,26 +50,71 @@ const MEANINGS: Record<string, string> = {
   '3': '疑似: suspected AI-generated (Label 3)',
 }
 
+/** IPTC DigitalSourceType values that say a model made the content. */
+const AI_SOURCE_TYPES = new Set(['trainedAlgorithmicMedia', 'compositeSynthetic'])
+
+const VARIANTS: Record<XmpVariant, string> = {
+  'xmp-kv-base64': "Volcengine's XmpKvBase64 (base64 of the label JSON)",
+  'xmp-fields': 'each Annex E field as its own XMP property',
+  'legacy-namespace': `the older namespace ${'http://ns.adobe.com/xap/1.0/tc/'}`,
+}
+
+/** The AI-generated DigitalSourceType among what a file's read found, if any. */
+export function aiSourceType(found: FoundLabel[]): string | undefined {
+  return found.find((f) => f.sign === 'digital-source-type' && AI_SOURCE_TYPES.has(f.raw.slice(f.raw.lastIndexOf('/') + 1)))?.raw
+}
+
 export async function inspect(bytes: Uint8Array, format: CarrierFormat, context: Omit<VerifyContext, 'content'>): Promise<Inspection> {
   const content = () => format.content(bytes)
   const findings: Finding[] = []
   const labels: DetectedLabel[] = []
-  for (const found of format.read(bytes)) {
-    const parsed = parseLabel(found.raw)
-    if (!parsed) {
-      labels.push({ carrier: found.carrier, form: found.form, variant: 'not-a-label', raw: found.raw })
-      findings.push({ level: 'error', code: 'not-annex-e', message: `${found.carrier} holds a value that is not an Annex E label` })
+  const found = readFound(bytes, format)
+  // Signature checks cost CPU the sender chose: at most this many per request, the rest reported.
+  let budget: number = LIMITS.signaturesPerRequest.max
+  let skipped = 0
+  const check = async (label: AigcLabel, role: SigningRole): Promise<SignatureReport> => {
+    const field = ROLE_FIELD[role]
+    if (label[field] !== '' && budget === 0) {
+      skipped++
+      const limit = LIMITS.signaturesPerRequest
+      return { field, role, status: 'not-checked', detail: `not verified: the ${limit.name} limit of ${limit.max} was reached` }
+    }
+    if (label[field] !== '') budget--
+    return checkLabelSignature(label, role, { ...context, content })
+  }
+  for (const f of found) {
+    if (f.sign === 'foreign-namespace') {
+      findings.push({ level: 'info', code: 'foreign-aigc-property', message: `${f.carrier}: an AIGC property outside the TC260 namespace is not a label; ignored` })
       continue
     }
-    const { label, wrapped } = parsed
-    if (wrapped) findings.push({ level: 'info', code: 'wrapped-form', message: `${found.carrier}: Annex E's wrapped {"AIGC":{…}} form; the TC260 guides write the unwrapped object` })
+    if (f.sign) continue
+    const parsed = parseLabel(f.raw)
+    const writtenAs = f.variant ? { writtenAs: f.variant } : {}
+    if (f.variant) findings.push({ level: 'warning', code: 'non-conformant-carrier', message: `${f.carrier}: ${VARIANTS[f.variant]}; the TC260 guide writes one TC260:AIGC property` })
+    if (!parsed) {
+      labels.push({ carrier: f.carrier, form: f.form, variant: 'not-a-label', raw: f.raw, ...writtenAs })
+      findings.push({ level: 'error', code: 'not-annex-e', message: `${f.carrier} holds a value that is not an Annex E label` })
+      continue
+    }
+    const { label, wrapped, misspelled } = parsed
+    if (wrapped) findings.push({ level: 'info', code: 'wrapped-form', message: `${f.carrier}: Annex E's wrapped {"AIGC":{…}} form; the TC260 guides write the unwrapped object` })
+    if (misspelled.length) {
+      const names = misspelled.map((k) => `${k} (for ${MISSPELLED_KEYS[k]})`).join(', ')
+      findings.push({ level: 'warning', code: 'misspelled-keys', message: `${f.carrier}: misspelled Annex E keys read: ${names}` })
+    }
     findings.push(...fieldFindings(label))
-    const signatures = [await checkLabelSignature(label, 'producer', { ...context, content })]
-    if (label.ReservedCode2 !== '') signatures.push(await checkLabelSignature(label, 'propagator', { ...context, content }))
+    const signatures = [await check(label, 'producer')]
+    if (label.ReservedCode2 !== '') signatures.push(await check(label, 'propagator'))
     findings.push(...signatures.flatMap(signatureFinding))
-    labels.push({ carrier: found.carrier, form: found.form, variant: wrapped ? 'wrapped' : 'guide', raw: found.raw, fields: label, signatures })
+    labels.push({ carrier: f.carrier, form: f.form, variant: wrapped ? 'wrapped' : 'guide', raw: f.raw, ...writtenAs, fields: label, signatures })
+  }
+  if (skipped) {
+    const limit = LIMITS.signaturesPerRequest
+    findings.push({ level: 'warning', code: 'limit-exceeded', message: `${skipped} signatures not verified: beyond the ${limit.name} limit of ${limit.max}: ${limit.why}` })
   }
   const parsedLabels = labels.filter((l) => l.fields)
+  const sourceType = aiSourceType(found)
+  if (sourceType) findings.push({ level: 'warning', code: 'digital-source-type', message: `IPTC DigitalSourceType ${sourceType} says the content is AI-generated` })
   if (labels.length === 0) findings.push({ level: 'info', code: 'unlabelled', message: 'no implicit label found' })
   if (labels.length > 1) findings.push({ level: 'error', code: 'multiple-labels', message: `${labels.length} labels found; a file must carry exactly one` })
   const first = parsedLabels[0]?.fields
@@ -71,6 +123,7 @@ export async function inspect(bytes: Uint8Array, format: CarrierFormat, context:
     labelled: parsedLabels.length > 0,
     verdict: first ? { label: first.Label, meaning: MEANINGS[first.Label] ?? `unknown Label "${first.Label}"` } : undefined,
     labels,
+    ...(sourceType && parsedLabels.length === 0 ? { propagate: { state: 'suspected' as const, reason: `IPTC DigitalSourceType ${sourceType}, without an implicit label` } } : {}),
     findings,
   }
   if (format.name === 'markdown') inspection.explicit = explicitTextLabel(fromUtf8(concat(content())))
@@ -104,6 +157,7 @@ function signatureFinding(report: SignatureReport): Finding[] {
       return [{ level: 'error', code: `signature-${report.status}`, message }]
     case 'unknown-key':
     case 'unsupported':
+    case 'not-checked':
       return [{ level: 'warning', code: `signature-${report.status}`, message }]
     default:
       return report.variants?.length ? [{ level: 'info', code: 'signature-variant', message: `${report.field}: accepted ${report.variants.join(', ')}` }] : []

@@ -31,11 +31,18 @@ describe('Annex E record', () => {
   it('reads the wrapped and the unwrapped form, and refuses what is not a label', () => {
     const label = createLabel({ producer: 'P', produceId: 'I' })
     const plain = serializeLabel(label)
-    expect(parseLabel(plain)).toEqual({ label, wrapped: false })
-    expect(parseLabel(`{"AIGC":${plain}}`)).toEqual({ label, wrapped: true })
+    expect(parseLabel(plain)).toEqual({ label, wrapped: false, misspelled: [] })
+    expect(parseLabel(`{"AIGC":${plain}}`)).toEqual({ label, wrapped: true, misspelled: [] })
     expect(parseLabel('{"AIGC":{"Label":1,"ContentProducer":"P"}}')?.label.Label).toBe('1')
     expect(parseLabel('{"hello":1}')).toBeUndefined()
     expect(parseLabel('not json')).toBeUndefined()
+  })
+
+  it('reads the misspelled keys toolkits write, names them, and prefers the Annex E key', () => {
+    const parsed = parseLabel('{"Label":"1","ContentProducer":"P","ProduceID":"I","ReserveCode1":"r","Propagator":"Q","PropatorID":"J"}')
+    expect(parsed?.label).toMatchObject({ ReservedCode1: 'r', ContentPropagator: 'Q', PropagateID: 'J' })
+    expect(parsed?.misspelled).toEqual(['ReserveCode1', 'Propagator', 'PropatorID'])
+    expect(parseLabel('{"Label":"1","PropagateID":"right","PropatorID":"wrong"}')).toMatchObject({ label: { PropagateID: 'right' }, misspelled: [] })
   })
 
   it('round-trips a SecurityData string as an escaped value', () => {

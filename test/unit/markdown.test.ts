@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest'
+import { markdown } from '../../src/formats/markdown'
+
+const encode = (s: string) => new TextEncoder().encode(s)
+const decode = (b: Uint8Array) => new TextDecoder().decode(b)
+
+describe('Markdown front matter', () => {
+  it('reads an AIGC line of 160,000 blanks in one pass (the regex took minutes)', () => {
+    const doc = `---\nAIGC:${' '.repeat(80_000)}x${' '.repeat(80_000)}y   \n---\nbody\n`
+    expect(markdown.read(encode(doc))).toEqual([{ carrier: 'markdown:front-matter:AIGC', form: 'text', raw: `x${' '.repeat(80_000)}y` }])
+    expect(markdown.read(markdown.write(encode(doc), '{"Label":"1"}'))).toMatchObject([{ raw: '{"Label":"1"}' }])
+  })
+
+  it('finds the closing delimiter after 80,000 lines', () => {
+    const doc = `---\n${'k: v\n'.repeat(80_000)}AIGC: '{"Label":"2"}'\n...  \nbody\n`
+    expect(markdown.read(encode(doc))).toMatchObject([{ raw: '{"Label":"2"}' }])
+    expect(decode(markdown.content(encode(doc))[0]!)).toBe('body\n')
+  })
+
+  it('reads the guide form, a nested mapping, and replaces it with one line', () => {
+    const doc = "---\r\ntitle: x\r\nAIGC:\r\n  Label: '1'\r\n  ContentProducer: \"P\"\r\n  ProduceID: abc\r\nother: y\r\n---\r\nbody\r\n"
+    expect(markdown.read(encode(doc))).toMatchObject([{ raw: '{"Label":"1","ContentProducer":"P","ProduceID":"abc"}' }])
+    expect(decode(markdown.write(encode(doc), '{"Label":"1"}'))).toBe("---\r\ntitle: x\r\nAIGC: '{\"Label\":\"1\"}'\r\nother: y\r\n---\r\nbody\r\n")
+  })
+
+  it('keeps one label when the front matter held several', () => {
+    const doc = `---\nAIGC: '{"Label":"3"}'\na: b\nAIGC: "{\\"Label\\":\\"2\\"}"\n---\n`
+    expect(markdown.read(encode(doc)).map((f) => f.raw)).toEqual(['{"Label":"3"}', '{"Label":"2"}'])
+    expect(decode(markdown.write(encode(doc), '{"Label":"1"}'))).toBe(`---\nAIGC: '{"Label":"1"}'\na: b\n---\n`)
+  })
+})
