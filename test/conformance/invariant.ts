@@ -289,7 +289,7 @@ function readShape(v: Json, where: string, ctx: Context): boolean {
     return body === undefined || readShape(body, `${where}.${isObject(v.response) ? 'response.body' : 'result.message'}`, ctx)
   }
   // Transcriptions and translations: `text` with usage and timing details.
-  const TRANSCRIPTION_KEYS = new Set(['text', 'usage', 'logprobs', 'language', 'duration', 'segments', 'words', 'task'])
+  const TRANSCRIPTION_KEYS = new Set(['text', 'usage', 'logprobs', 'language', 'duration', 'segments', 'words', 'task', 'aigc'])
   if (typeof v.text === 'string' && Object.keys(v).every((k) => TRANSCRIPTION_KEYS.has(k))) {
     pushText(ctx, `${where}.text`, v.text)
     return true
