@@ -32,14 +32,23 @@ export function webpChunks(bytes: Uint8Array): RiffChunk[] {
     checkLimit('webpChunks', chunks.length + 1, 'the WebP chunk count')
     need(bytes, at, 8, 'WebP chunk header')
     const size = u32le(bytes, at + 4)
-    need(bytes, at + 8, size, `WebP ${latin1(bytes, at, at + 4)} chunk`)
+    const fourcc = latin1(bytes, at, at + 4)
+    // A chunk's data must lie inside the RIFF size; only the last pad byte may be missing,
+    // as some writers leave it out (chunkBytes puts it back on write).
+    if (at + 8 + size > riffEnd) throw new FormatError(`WebP ${fourcc} chunk runs past the RIFF size`)
     const end = Math.min(at + 8 + size + (size & 1), riffEnd)
-    chunks.push({ fourcc: latin1(bytes, at, at + 4), start: at, end, data: bytes.subarray(at + 8, at + 8 + size) })
+    chunks.push({ fourcc, start: at, end, data: bytes.subarray(at + 8, at + 8 + size) })
     at = end
   }
   const first = chunks[0]?.fourcc
   if (first !== 'VP8 ' && first !== 'VP8L' && first !== 'VP8X') throw new FormatError('WebP has no image chunk')
   return chunks
+}
+
+/** The chunk's bytes as written: header, data and pad byte (restored when the file lacked it). */
+function chunkBytes(bytes: Uint8Array, c: RiffChunk): Uint8Array {
+  const whole = bytes.subarray(c.start, c.end)
+  return whole.length === 8 + c.data.length + (c.data.length & 1) ? whole : concat([whole, new Uint8Array(1)])
 }
 
 function riffChunk(fourcc: string, data: Uint8Array): Uint8Array {
@@ -93,15 +102,15 @@ export const webp: CarrierFormat = {
     const first = chunks[0]!
     if (first.fourcc === 'VP8X') {
       need(first.data, 0, 10, 'VP8X chunk')
-      const header = bytes.slice(first.start, first.end)
+      const header = chunkBytes(bytes, first).slice()
       header[8] = header[8]! | XMP_FLAG
       parts.push(header)
     } else {
       const { width, height, alpha } = simpleInfo(first)
-      parts.push(vp8x(XMP_FLAG | (alpha ? ALPHA_FLAG : 0), width, height), bytes.subarray(first.start, first.end))
+      parts.push(vp8x(XMP_FLAG | (alpha ? ALPHA_FLAG : 0), width, height), chunkBytes(bytes, first))
     }
     // The spec orders XMP last; every other chunk keeps its place and bytes.
-    for (const c of chunks.slice(1)) if (c.fourcc !== 'XMP ') parts.push(bytes.subarray(c.start, c.end))
+    for (const c of chunks.slice(1)) if (c.fourcc !== 'XMP ') parts.push(chunkBytes(bytes, c))
     parts.push(xmp)
     return riffFile(parts)
   },
@@ -110,7 +119,7 @@ export const webp: CarrierFormat = {
   content(bytes) {
     return webpChunks(bytes)
       .filter((c) => c.fourcc !== 'XMP ' && c.fourcc !== 'VP8X')
-      .map((c) => bytes.subarray(c.start, c.end))
+      .map((c) => chunkBytes(bytes, c))
   },
 }
 
@@ -133,9 +142,9 @@ export function withMetadataOf(source: Uint8Array, encoded: Uint8Array): Uint8Ar
   const rest = kept.filter((c) => c.fourcc !== 'ICCP')
   return riffFile([
     vp8x(flags, width, height),
-    ...icc.map((c) => source.subarray(c.start, c.end)),
-    ...image.map((c) => encoded.subarray(c.start, c.end)),
-    ...rest.map((c) => source.subarray(c.start, c.end)),
+    ...icc.map((c) => chunkBytes(source, c)),
+    ...image.map((c) => chunkBytes(encoded, c)),
+    ...rest.map((c) => chunkBytes(source, c)),
   ])
 }
 
