@@ -2,6 +2,7 @@
  * The implicit-label record of GB 45438-2025 Annex E, and the rules for its values.
  * Pure: no I/O, no clock, no randomness (the caller supplies the ProduceID).
  */
+import { isRecord } from '../guards'
 
 /** Annex E field order; serialisation must keep it. */
 export const LABEL_FIELDS = [
@@ -113,8 +114,8 @@ export function parseLabel(json: string): ParsedLabel | undefined {
   } catch {
     return undefined
   }
-  if (!isObject(value)) return undefined
-  const wrapped = isObject(value.AIGC)
+  if (!isRecord(value)) return undefined
+  const wrapped = isRecord(value.AIGC)
   const record = wrapped ? (value.AIGC as Record<string, unknown>) : value
   if (typeof record.Label !== 'string' && typeof record.Label !== 'number') return undefined
   const misspelled: string[] = []
@@ -129,6 +130,3 @@ export function parseLabel(json: string): ParsedLabel | undefined {
   return { label, wrapped, misspelled }
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}

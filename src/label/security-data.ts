@@ -11,6 +11,7 @@
  * Pure: building, parsing and the exact bytes that get signed; no keys, no crypto.
  */
 import type { AigcLabel, LabelField } from './annex-e'
+import { isRecord } from '../guards'
 
 /** Signature algorithms by object identifier. RSA is read, never written. */
 export const SIGNATURE_OIDS = {
@@ -118,6 +119,3 @@ function field(value: unknown, name: string): Record<string, unknown> | undefine
   return isRecord(inner) ? inner : undefined
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}

@@ -9,8 +9,9 @@ import type { TextAffixes } from '../label/explicit-text'
 import { LIMITS } from '../limits'
 import type { LabelReducer } from '../stream/label-stream'
 import type { SseEvent } from '../stream/sse-frames'
-import { explicitVerdict, isRecord, isTextPart, looksLikeJsonObject, parseEventData, typedEvent, type TextOutcome, type TextPart } from './shared'
+import { explicitVerdict, isTextPart, looksLikeJsonObject, parseEventData, typedEvent, type TextOutcome, type TextPart } from './shared'
 import type { StructuredCheck } from './structured'
+import { isRecord } from '../guards'
 
 /** The text blocks of a message are one answer: checked together, labelled at its two ends. */
 export function labelMessageBody(body: Record<string, unknown>, { prefix, suffix }: TextAffixes, structured?: StructuredCheck): TextOutcome {

@@ -10,8 +10,8 @@ import { continuesMessageText, labelMessageBody, messagesReducer, messagesState 
 import type { MediaLabeller } from './media'
 import { chatShape, choicesReducer, choicesState, completionShape, continuesChatText, labelChoicesBody } from './openai-choices'
 import { continuesResponseText, labelResponseBody, responsesReducer, responsesState, type BodyOutcome } from './openai-responses'
-import { isRecord } from './shared'
 import { anthropicStructuredCheck, openAiStructuredCheck, type StructuredCheck } from './structured'
+import { isRecord } from '../guards'
 
 export type { BodyOutcome, MediaLabeller, StructuredCheck }
 

@@ -10,7 +10,8 @@ import { Buffer } from 'node:buffer'
 import { startsWith } from '../formats/bytes'
 import { StreamLabelError, type LabelReducer } from '../stream/label-stream'
 import { sniffBase64Image, splitDataUrl, type MediaLabeller } from './media'
-import { isRecord, parseEventData } from './shared'
+import { parseEventData } from './shared'
+import { isRecord } from '../guards'
 
 /** The JSON answer with each image replaced by a placeholder, and the images' base64 text. */
 export interface LiftedAnswer {

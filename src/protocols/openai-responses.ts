@@ -11,8 +11,9 @@ import { labelText, type TextAffixes } from '../label/explicit-text'
 import type { LabelReducer } from '../stream/label-stream'
 import type { SseEvent } from '../stream/sse-frames'
 import { requireMedia, type LabelledImage, type MediaLabeller } from './media'
-import { explicitVerdict, isRecord, isTextPart, looksLikeJsonObject, parseEventData, shiftAnnotations, typedEvent, type TextOutcome } from './shared'
+import { explicitVerdict, isTextPart, looksLikeJsonObject, parseEventData, shiftAnnotations, typedEvent, type TextOutcome } from './shared'
 import type { StructuredCheck } from './structured'
+import { isRecord } from '../guards'
 
 type ImageCall = ResponseOutputItem.ImageGenerationCall & { aigc?: AigcLabel }
 type OutputText = { type: 'output_text'; text: string; annotations?: unknown }

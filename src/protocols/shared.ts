@@ -1,17 +1,8 @@
 /** Small helpers the protocol adapters share. */
 import { StreamLabelError } from '../stream/label-stream'
 import type { SseEvent } from '../stream/sse-frames'
+import { isRecord } from '../guards'
 
-/**
- * Untyped JSON, left only for src/upstream/demo-model.ts (owned elsewhere; it should own
- * this alias). The protocol adapters read upstream JSON as `unknown` through the guards here
- * and the SDKs' types.
- */
-export type Json = any
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
 
 /** Parses a data field the labeler must change; a malformed one stops the stream. */
 export function parseEventData(data: string): Record<string, unknown> {

@@ -5,7 +5,7 @@
  * included, is labelled like prose.
  */
 import { LIMITS } from '../limits'
-import { isRecord } from './shared'
+import { isRecord } from '../guards'
 
 /** True when this generated text is the structured output the request asked for. */
 export type StructuredCheck = (text: string) => boolean

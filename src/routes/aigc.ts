@@ -19,8 +19,8 @@ import { applyForGrant } from '../unmark/grants'
 import { setLabelHeaders, type Omission } from './delivery'
 import { cappedJson, readBody } from './body'
 import { uploadError } from './images'
-import { isObject } from './json'
 import { requestInfo, type AppEnv } from './types'
+import { isRecord } from '../guards'
 
 export const aigc = new Hono<AppEnv>()
 
@@ -165,7 +165,7 @@ export async function detect(c: Context<AppEnv>): Promise<Response> {
   let format: CarrierFormat
   if (declaredType(c) === 'application/json') {
     const body = await cappedJson(c.req.raw).catch(rethrowLimit)
-    if (!isObject(body) || typeof body.text !== 'string') throw new GatewayError(400, 'invalid_request', 'text: send {"text": "..."} or the raw file', 'text')
+    if (!isRecord(body) || typeof body.text !== 'string') throw new GatewayError(400, 'invalid_request', 'text: send {"text": "..."} or the raw file', 'text')
     bytes = new TextEncoder().encode(body.text)
     format = markdown
   } else {

@@ -7,6 +7,7 @@ import type { Context } from 'hono'
 import { serializeLabel, type AigcLabel } from '../label/annex-e'
 import { checkGrant, recordDelivery, type GrantCheck } from '../unmark/grants'
 import { requestInfo, type AppEnv } from './types'
+import { isRecord } from '../guards'
 
 /**
  * Why the explicit label is not in the content, or undefined when it is applied: left out
@@ -25,15 +26,15 @@ const EXPLICIT: Record<NonNullable<Omission>, [status: string, reason: string]> 
 }
 
 /** The grant a request asks to be served under, checked before the upstream is called. */
-export async function requestedGrant(c: Context<AppEnv>, request: Record<string, any>): Promise<GrantCheck | undefined> {
+export async function requestedGrant(c: Context<AppEnv>, request: Record<string, unknown>): Promise<GrantCheck | undefined> {
   const grantId = c.req.header('x-aigc-unmark')
   if (!grantId) return undefined
   return checkGrant(c.env.DB, c.get('tenant').tenant, grantId, endUser(c, request), new Date())
 }
 
 /** The end user, as the client names them: header first, then the body's own field. */
-function endUser(c: Context<AppEnv>, request: Record<string, any>): string | undefined {
-  const user = c.req.header('x-aigc-user') ?? request.user ?? request.metadata?.user_id
+function endUser(c: Context<AppEnv>, request: Record<string, unknown>): string | undefined {
+  const user = c.req.header('x-aigc-user') ?? request.user ?? (isRecord(request.metadata) ? request.metadata.user_id : undefined)
   return typeof user === 'string' && user !== '' ? user : undefined
 }
 

@@ -23,8 +23,9 @@ import { allowedFetchHosts, safeFetch } from '../upstream/safe-fetch'
 import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
 import { imageLabeller, splitDataUrl } from '../protocols/media'
 import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder, type EmbeddedImage } from '../protocols/openai-images'
-import { isObject, parseJsonObject } from './json'
+import { parseJsonObject } from './json'
 import type { AppEnv } from './types'
+import { isRecord } from '../guards'
 
 /** Upstream image URLs: at most this many bytes, fetched within this time. */
 export const MAX_IMAGE_BYTES = 50 * 1024 * 1024
@@ -74,7 +75,7 @@ export async function imageCall(c: Context<AppEnv>, path: string): Promise<Respo
     throw new GatewayError(502, 'upstream_invalid_response', `the upstream answered with "${type || 'no content type'}", which the gateway cannot label`)
   }
   const { answer, images } = await readAnswer(upstream)
-  const items = isObject(answer) && Array.isArray(answer.data) ? (answer.data as Record<string, unknown>[]) : undefined
+  const items = isRecord(answer) && Array.isArray(answer.data) ? (answer.data as Record<string, unknown>[]) : undefined
   if (!items) throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered without a data array, so nothing could be labelled')
   const labels = items.map(newLabel)
   const unmarked = await deliverUnmarked(c, grant, { produceIds: labels.map((l) => l.ProduceID), contentKind: 'image' }, headers)

@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors'
+import { isRecord } from '../guards'
 
 export async function jsonBody(request: Request): Promise<unknown> {
   try {
@@ -16,10 +17,7 @@ export function parseJsonObject(text: string): Record<string, unknown> {
   } catch {
     throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
   }
-  if (!isObject(value)) throw new GatewayError(400, 'invalid_json', 'the request body must be a JSON object')
+  if (!isRecord(value)) throw new GatewayError(400, 'invalid_json', 'the request body must be a JSON object')
   return value
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}

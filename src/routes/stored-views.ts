@@ -8,7 +8,7 @@
 import { labelText, type TextAffixes, type TextLabel } from '../label/explicit-text'
 import { anthropicMessages, chatCompletions, completions, responses, type TextProtocol } from '../protocols'
 import { shiftAnnotations, type TextOutcome } from '../protocols/shared'
-import { isObject } from './json'
+import { isRecord } from '../guards'
 
 type Body = Record<string, unknown>
 
@@ -33,7 +33,7 @@ const sum = (outcomes: ViewOutcome[]): ViewOutcome =>
 
 /** Every element is an object this view labels. */
 async function eachOf(items: unknown[] | undefined, label: (item: Body) => Promise<ViewOutcome>): Promise<ViewOutcome> {
-  if (!items?.every(isObject)) return false
+  if (!items?.every(isRecord)) return false
   const outcomes: ViewOutcome[] = []
   for (const item of items) outcomes.push(await label(item))
   return sum(outcomes)
@@ -49,7 +49,7 @@ export const STORED_VIEWS = {
   'chat.completion.messages': {
     label: async (b, a) => {
       const messages = list(b)
-      if (!messages?.every(isObject)) return false
+      if (!messages?.every(isRecord)) return false
       const choices = messages.filter((m) => m.role === 'assistant').map((message) => ({ message }))
       return chatCompletions.labelBody({ choices }, a)
     },
@@ -75,7 +75,7 @@ export type StoredViewName = keyof typeof STORED_VIEWS
 function labelThreadMessage(message: Body, { prefix, suffix }: TextAffixes): ViewOutcome {
   if (!Array.isArray(message.content)) return false
   if (message.role !== 'assistant') return NOTHING
-  const texts = message.content.flatMap((p) => (isObject(p) && p.type === 'text' && isObject(p.text) && typeof p.text.value === 'string' ? [p.text] : []))
+  const texts = message.content.flatMap((p) => (isRecord(p) && p.type === 'text' && isRecord(p.text) && typeof p.text.value === 'string' ? [p.text] : []))
   if (texts.length === 0) return NOTHING
   texts[0]!.value = prefix + texts[0]!.value
   shiftAnnotations(texts[0]!.annotations, prefix.length)
@@ -87,7 +87,7 @@ function labelThreadMessage(message: Body, { prefix, suffix }: TextAffixes): Vie
 export function labelTranscriptJson(body: Body, affixes: TextAffixes): boolean {
   if (typeof body.text !== 'string') return false
   body.text = labelText(body.text, affixes)
-  const segments = Array.isArray(body.segments) ? body.segments.filter((s) => isObject(s) && typeof s.text === 'string') : []
+  const segments = Array.isArray(body.segments) ? body.segments.filter((s) => isRecord(s) && typeof s.text === 'string') : []
   const first = segments[0] as Body | undefined
   const last = segments[segments.length - 1] as Body | undefined
   if (first) first.text = affixes.prefix + first.text
@@ -133,7 +133,7 @@ export async function labelOpenAiBatchLine(line: Body, affixes: TextAffixes): Pr
   if ('method' in line && 'url' in line && !('response' in line)) return 'unchanged'
   const response = line.response
   if (response === null || response === undefined) return 'error' in line ? 'unchanged' : 'unknown'
-  if (!isObject(response) || !isObject(response.body)) return 'unknown'
+  if (!isRecord(response) || !isRecord(response.body)) return 'unknown'
   const status = Number(response.status_code)
   if (!(status >= 200 && status < 300)) return 'unchanged'
   const body = response.body
@@ -156,10 +156,10 @@ const BATCH_PROTOCOLS: Record<string, TextProtocol | null | undefined> = {
 
 /** One line of Anthropic Message Batch results: a succeeded result's message is labelled. */
 export async function labelAnthropicBatchLine(line: Body, affixes: TextAffixes): Promise<BatchLine> {
-  if (typeof line.custom_id !== 'string' || !isObject(line.result)) return 'unknown'
+  if (typeof line.custom_id !== 'string' || !isRecord(line.result)) return 'unknown'
   const { result } = line
   if (result.type !== 'succeeded') return ['errored', 'canceled', 'expired'].includes(String(result.type)) ? 'unchanged' : 'unknown'
-  if (!isObject(result.message) || !Array.isArray(result.message.content)) return 'unknown'
+  if (!isRecord(result.message) || !Array.isArray(result.message.content)) return 'unknown'
   await anthropicMessages.labelBody(result.message, affixes)
   return { labelled: result.message }
 }

@@ -16,7 +16,6 @@ import { labelEventStream, StreamLabelError } from '../stream/label-stream'
 import { tenantSigner } from '../tenant/signing'
 import { incomingHeaders } from '../upstream/client'
 import { setLabelHeaders, type Omission } from './delivery'
-import { isObject } from './json'
 import {
   labelAnthropicBatchLine,
   labelOpenAiBatchLine,
@@ -29,6 +28,7 @@ import {
   type StoredViewName,
 } from './stored-views'
 import type { AppEnv } from './types'
+import { isRecord } from '../guards'
 
 const NO_AFFIXES: TextAffixes = { prefix: '', suffix: '' }
 
@@ -50,7 +50,7 @@ async function refuse(upstream: Response, route: string, what: string): Promise<
 
 async function readJsonObject(upstream: Response, route: string): Promise<Record<string, unknown>> {
   const body: unknown = await upstream.json().catch(() => undefined)
-  if (!isObject(body)) throw unlabellable(route, 'invalid JSON')
+  if (!isRecord(body)) throw unlabellable(route, 'invalid JSON')
   return body
 }
 
@@ -136,7 +136,7 @@ export async function batchResults(c: Context<AppEnv>, upstream: Response, route
     }
     let result: BatchLine
     try {
-      result = !isObject(line) ? 'unknown' : kind === 'openai-batch' ? await labelOpenAiBatchLine(line, affixes) : await labelAnthropicBatchLine(line, affixes)
+      result = !isRecord(line) ? 'unknown' : kind === 'openai-batch' ? await labelOpenAiBatchLine(line, affixes) : await labelAnthropicBatchLine(line, affixes)
     } catch (error) {
       if (error instanceof StreamLabelError) throw unlabellable(route, `a line it does not label (${error.message})`)
       throw error
@@ -197,6 +197,6 @@ export async function anthropicBatch(c: Context<AppEnv>, upstream: Response, rou
   if (!typeOf(upstream).includes('json')) return refuse(upstream, route, `"${typeOf(upstream) || 'no content type'}"`)
   const body = await readJsonObject(upstream, route)
   const origin = new URL(c.req.url).origin
-  for (const batch of Array.isArray(body.data) ? body.data : [body]) if (isObject(batch)) pointResultsAtGateway(batch, origin)
+  for (const batch of Array.isArray(body.data) ? body.data : [body]) if (isRecord(batch)) pointResultsAtGateway(batch, origin)
   return jsonResponse(body, upstream, headers)
 }

@@ -15,8 +15,9 @@ import { labelEventStream, StreamLabelError } from '../stream/label-stream'
 import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders, type Omission } from './delivery'
-import { isObject, parseJsonObject } from './json'
+import { parseJsonObject } from './json'
 import type { AppEnv } from './types'
+import { isRecord } from '../guards'
 
 const NO_AFFIXES: TextAffixes = { prefix: '', suffix: '' }
 
@@ -64,7 +65,7 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   }
   if (type.includes('json')) {
     const body: unknown = await upstream.json().catch(() => undefined)
-    if (!isObject(body)) {
+    if (!isRecord(body)) {
       throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered with invalid JSON, so nothing could be labelled')
     }
     const affixes = unmarked ? NO_AFFIXES : answerAffixes(protocol, request, affixesFor(tenant.labels.text))

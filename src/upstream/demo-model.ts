@@ -3,7 +3,6 @@
  * URLs. It lets `npm start` show the whole flow offline: OpenAI chat, completions and
  * responses, and Anthropic messages, each as JSON or as an event stream, and images.
  */
-import type { Json } from '../protocols/shared'
 import { concat } from '../formats/bytes'
 import { pngChunk } from '../formats/png'
 import { writeFrame, type SseEvent } from '../stream/sse-frames'
@@ -25,15 +24,27 @@ export async function demoModel(request: Request): Promise<Response> {
   }
   const handler = request.method === 'POST' ? HANDLERS[path] : undefined
   if (!handler) return Response.json({ error: { message: `demo model has no ${request.method} ${path}`, type: 'invalid_request_error' } }, { status: 404 })
-  const body: Json = await request.json().catch(() => ({}))
-  const json = ['json_object', 'json_schema'].includes(body.response_format?.type ?? body.text?.format?.type)
+  const body = (await request.json().catch(() => ({}))) as DemoRequest
+  const json = ['json_object', 'json_schema'].includes(body.response_format?.type ?? body.text?.format?.type ?? '')
   return handler(json ? JSON_ANSWER : ANSWER, body)
 }
 
-type Handler = (text: string, body: Json) => Response
+/** The request fields the demo reads; anything else is ignored. */
+interface DemoRequest {
+  n?: unknown
+  prompt?: unknown
+  stream?: boolean
+  stream_options?: { include_usage?: boolean }
+  response_format?: { type?: string }
+  text?: { format?: { type?: string } }
+}
+
+type DemoEvent = { type: string } & Record<string, unknown>
+
+type Handler = (text: string, body: DemoRequest) => Response | Promise<Response>
 
 /** A 512 × 512 gradient PNG, made here so the demo needs no image files. */
-async function demoImage(_text: string, body: Json): Promise<Response> {
+async function demoImage(_text: string, body: DemoRequest): Promise<Response> {
   const size = 512
   const rows = new Uint8Array(size * (1 + size * 3))
   for (let y = 0; y < size; y++) {
@@ -51,7 +62,7 @@ async function demoImage(_text: string, body: Json): Promise<Response> {
   return Response.json({ created: CREATED, data: Array.from({ length: n }, () => ({ b64_json, revised_prompt: body.prompt })) })
 }
 
-const HANDLERS: Record<string, Handler | ((text: string, body: Json) => Promise<Response>)> = {
+const HANDLERS: Record<string, Handler> = {
   '/images/generations': demoImage,
   '/chat/completions': (text, body) => choices('chat.completion', text, body),
   '/completions': (text, body) => choices('text_completion', text, body),
@@ -59,7 +70,7 @@ const HANDLERS: Record<string, Handler | ((text: string, body: Json) => Promise<
   '/messages': messages,
 }
 
-function choices(object: 'chat.completion' | 'text_completion', text: string, body: Json): Response {
+function choices(object: 'chat.completion' | 'text_completion', text: string, body: DemoRequest): Response {
   const n = Math.min(Math.max(Number(body.n) || 1, 1), 8)
   const chat = object === 'chat.completion'
   const usage = { prompt_tokens: 8, completion_tokens: text.length, total_tokens: 8 + text.length }
@@ -84,14 +95,14 @@ function choices(object: 'chat.completion' | 'text_completion', text: string, bo
   return sse(events.map((data) => ({ data })))
 }
 
-function responses(text: string, body: Json): Response {
+function responses(text: string, body: DemoRequest): Response {
   const part = { type: 'output_text', text, annotations: [] }
   const item = { id: 'msg_demo', type: 'message', status: 'completed', role: 'assistant', content: [part] }
   const response = { id: 'resp_demo', object: 'response', created_at: CREATED, status: 'completed', model: MODEL, output: [item] }
   if (!body.stream) return Response.json(response)
   const ref = { item_id: item.id, output_index: 0, content_index: 0 }
   const started = { ...response, status: 'in_progress', output: [] }
-  const events: Json[] = [
+  const events: DemoEvent[] = [
     { type: 'response.created', response: started },
     { type: 'response.output_item.added', output_index: 0, item: { ...item, status: 'in_progress', content: [] } },
     { type: 'response.content_part.added', ...ref, part: { ...part, text: '' } },
@@ -104,11 +115,11 @@ function responses(text: string, body: Json): Response {
   return sse(events.map((e, sequence_number) => ({ event: e.type, data: JSON.stringify({ ...e, sequence_number }) })))
 }
 
-function messages(text: string, body: Json): Response {
+function messages(text: string, body: DemoRequest): Response {
   const usage = { input_tokens: 8, output_tokens: text.length }
   const message = { id: 'msg_demo', type: 'message', role: 'assistant', model: MODEL, stop_reason: 'end_turn', stop_sequence: null }
   if (!body.stream) return Response.json({ ...message, content: [{ type: 'text', text }], usage })
-  const events: Json[] = [
+  const events: DemoEvent[] = [
     { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 0 } } },
     { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
     { type: 'ping' },
