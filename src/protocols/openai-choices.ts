@@ -12,7 +12,8 @@ import { LIMITS } from '../limits'
 import { StreamLabelError, type LabelReducer } from '../stream/label-stream'
 import type { SseEvent } from '../stream/sse-frames'
 import type { StructuredCheck } from './structured'
-import { explicitVerdict, isRecord, isTextPart, looksLikeJsonObject, parseEventData, shiftAnnotations, type TextOutcome, type TextPart } from './shared'
+import { explicitVerdict, isTextPart, looksLikeJsonObject, parseEventData, shiftAnnotations, type TextOutcome, type TextPart } from './shared'
+import { isRecord } from '../guards'
 
 /** Content as servers send it: the SDK's string, or parts. */
 type Content = unknown
@@ -38,8 +39,11 @@ const field = (choice: Record<string, unknown>, full: boolean) => {
 
 export const chatShape: ChoiceShape = {
   get: (c, full) => field(c, full)?.content,
+  // In place: callers hand in choices that wrap objects of their own (stored messages).
   set: (c, full, content) => {
-    c[full ? 'message' : 'delta'] = { ...field(c, full), content }
+    const holder = field(c, full)
+    if (holder) holder.content = content
+    else c[full ? 'message' : 'delta'] = { content }
   },
   deltaChoice: (index, text, asPart) => ({
     index,
