@@ -215,7 +215,7 @@ describe('the delivery log', { timeout: 30_000 }, () => {
     const deliveries = rows.filter((r) => r.event === 'delivery')
     expect(deliveries).toHaveLength(200)
     // Each delivery has its own row, written before its response went out.
-    expect(new Set(deliveries.map((r) => r.requestId))).toEqual(new Set(responses.map((r) => r.response.headers.get('x-request-id'))))
+    expect(new Set(deliveries.map((r) => r.requestId))).toEqual(new Set(responses.map((r) => r.response.headers.get('x-aigc-request-id'))))
     expect(await verify(t.id)).toMatchObject({ valid: true, rows: 202, head: { seq: 202 } })
   }, 120_000)
 
