@@ -3,6 +3,7 @@ import { Hono } from 'hono'
 import { resolveConfig } from './config'
 import { anyTenantAllowsOrigin } from './db/tenants'
 import { GatewayError } from './errors'
+import { LimitError } from './limits'
 import { admin } from './routes/admin'
 import { files } from './routes/files'
 import { publicDetect, publishedKeys } from './routes/public'
@@ -69,6 +70,8 @@ app.notFound((c) => errorResponse(c.req.raw, new GatewayError(404, 'not_found', 
 
 app.onError((error, c) => {
   if (error instanceof GatewayError) return errorResponse(c.req.raw, error)
+  // A budget checked outside an upload path (request bodies, JSONL lines): its own status, named.
+  if (error instanceof LimitError) return errorResponse(c.req.raw, new GatewayError(error.limit.status, 'limit_exceeded', error.message, error.limit.name))
   console.error('unhandled error', c.req.method, c.req.path, error)
   return errorResponse(c.req.raw, new GatewayError(500, 'internal_error', 'internal gateway error; nothing unlabelled was delivered'))
 })

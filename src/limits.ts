@@ -27,6 +27,13 @@ export const LIMITS = {
     status: 413,
     why: 'one file held in memory with its labelled copy must leave room in a 128 MB isolate',
   },
+  modelRequestBytes: {
+    name: 'model_request_bytes',
+    max: 50 * MiB,
+    unit: 'bytes',
+    status: 413,
+    why: 'a model request is read whole (its JSON decides how the answer is labelled) and forwarded; inline base64 images and audio make requests of tens of MB',
+  },
   jsonBodyBytes: {
     name: 'json_body_bytes',
     max: 4 * MiB,

@@ -8,7 +8,7 @@ import { pngChunks } from '../src/formats/png'
 import { TC260_NS } from '../src/label/xmp'
 import { LIMITS } from '../src/limits'
 import { fixture, hostile, insertPngChunk } from './fixtures'
-import { createTenant, gateway, PROVIDER, type TestTenant } from './helpers'
+import { admin, createTenant, gateway, PROVIDER, type TestTenant } from './helpers'
 
 const auth = (t: TestTenant) => ({ authorization: `Bearer ${t.key}` })
 let caller = 0
@@ -99,6 +99,25 @@ describe('hostile Markdown and JSON bodies on detect', () => {
       expect(res.status, path).toBe(413)
       expect(((await res.json()) as any).error.param).toBe('json_body_bytes')
     }
+  })
+
+  it('reads model requests under model_request_bytes and admin bodies under json_body_bytes', async () => {
+    const t = await createTenant()
+    const mib = new Uint8Array(1024 * 1024).fill(0x20)
+    let pulled = 0
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (++pulled > 60) c.close()
+        else c.enqueue(mib)
+      },
+    })
+    const res = await gateway('/v1/chat/completions', { method: 'POST', headers: { ...auth(t), 'content-type': 'application/json' }, body })
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as any).error).toMatchObject({ code: 'limit_exceeded', param: 'model_request_bytes' })
+    expect(pulled).toBeLessThanOrEqual(LIMITS.modelRequestBytes.max / mib.length + 2)
+    const patch = await admin('PATCH', `/tenants/${t.id}`, { name: 'x'.repeat(LIMITS.jsonBodyBytes.max) })
+    expect(patch.status).toBe(413)
+    expect(((await patch.json()) as any).error.param).toBe('json_body_bytes')
   })
 })
 

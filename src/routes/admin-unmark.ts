@@ -10,6 +10,7 @@ import { decide, type GrantAction } from '../unmark/grants'
 import { exportRows, nextAfter, verifyLog } from '../unmark/log'
 import { parseJsonObject } from './json'
 import { requestInfo, type AppEnv } from './types'
+import { cappedText } from './body'
 
 export const adminUnmark = new Hono<AppEnv>()
 
@@ -24,7 +25,7 @@ adminUnmark.get('/unmark-grants', async (c) => {
 for (const action of ['approve', 'reject', 'revoke'] as const satisfies GrantAction[]) {
   adminUnmark.post(`/unmark-grants/:grantId/${action}`, async (c) => {
     const tenant = await requireTenant(c.env.DB, c.req.param('id')!)
-    const text = await c.req.text()
+    const text = await cappedText(c.req.raw, 'jsonBodyBytes', 'the JSON request body')
     const body = text.trim() ? parseJsonObject(text) : {}
     const { note } = parseWith(z.object({ note: z.string().max(2000).optional() }).strict(), body)
     const grant = await decide(c.env.DB, tenant, c.req.param('grantId'), action, note ?? null, requestInfo(c), new Date())

@@ -5,7 +5,7 @@ import * as tenants from '../tenant/service'
 import { listApiKeys } from '../db/tenants'
 import { listSigningKeys, rotateKey } from '../tenant/signing'
 import { adminUnmark } from './admin-unmark'
-import { jsonBody } from './json'
+import { cappedJson } from './body'
 import type { AppEnv } from './types'
 import { bearerToken } from './v1'
 
@@ -22,7 +22,7 @@ admin.use('*', async function adminAuth(c, next) {
 })
 
 admin.post('/tenants', async (c) => {
-  const tenant = await tenants.createTenant(c.env.DB, c.get('config'), await jsonBody(c.req.raw), new Date())
+  const tenant = await tenants.createTenant(c.env.DB, c.get('config'), await cappedJson(c.req.raw), new Date())
   return c.json(tenants.publicTenant(tenant), 201)
 })
 
@@ -32,7 +32,7 @@ admin.get('/tenants/:id', async (c) => {
 })
 
 admin.patch('/tenants/:id', async (c) => {
-  const tenant = await tenants.patchTenant(c.env.DB, c.get('config'), c.req.param('id'), await jsonBody(c.req.raw), new Date())
+  const tenant = await tenants.patchTenant(c.env.DB, c.get('config'), c.req.param('id'), await cappedJson(c.req.raw), new Date())
   return c.json(tenants.publicTenant(tenant))
 })
 

@@ -3,7 +3,7 @@
  * arrives (and against Content-Length before the first), so an oversized body is refused
  * after at most one chunk past the limit, never buffered whole first.
  */
-import { concat } from '../formats/bytes'
+import { concat, fromUtf8 } from '../formats/bytes'
 import { checkLimit, type LimitName } from '../limits'
 import { GatewayError } from '../errors'
 
@@ -22,11 +22,16 @@ export async function readBody(request: Request, limit: LimitName, what: string)
   return concat(parts)
 }
 
+/** A text body within the named budget. */
+export async function cappedText(request: Request, limit: LimitName, what: string): Promise<string> {
+  return fromUtf8(await readBody(request, limit, what))
+}
+
 /** A JSON body within the json_body_bytes budget. */
 export async function cappedJson(request: Request): Promise<unknown> {
-  const bytes = await readBody(request, 'jsonBodyBytes', 'the JSON request body')
+  const text = await cappedText(request, 'jsonBodyBytes', 'the JSON request body')
   try {
-    return JSON.parse(new TextDecoder().decode(bytes))
+    return JSON.parse(text)
   } catch {
     throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
   }

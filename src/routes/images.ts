@@ -24,6 +24,7 @@ import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
 import { imageLabeller, splitDataUrl } from '../protocols/media'
 import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder, type EmbeddedImage } from '../protocols/openai-images'
 import { parseJsonObject } from './json'
+import { cappedText } from './body'
 import type { AppEnv } from './types'
 import { isRecord } from '../guards'
 
@@ -43,7 +44,7 @@ export async function imageCall(c: Context<AppEnv>, path: string): Promise<Respo
   let body: BodyInit | null = c.req.raw.body
   let request: Record<string, unknown> = {}
   if (contentType.includes('json')) {
-    const raw = await c.req.text()
+    const raw = await cappedText(c.req.raw, 'modelRequestBytes', 'the model request body')
     request = parseJsonObject(raw)
     body = raw
   }

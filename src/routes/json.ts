@@ -1,14 +1,6 @@
 import { GatewayError } from '../errors'
 import { isRecord } from '../guards'
 
-export async function jsonBody(request: Request): Promise<unknown> {
-  try {
-    return await request.json()
-  } catch {
-    throw new GatewayError(400, 'invalid_json', 'the request body is not valid JSON')
-  }
-}
-
 /** Parses a JSON object body; a JSON array or scalar is refused too. */
 export function parseJsonObject(text: string): Record<string, unknown> {
   let value: unknown

@@ -16,6 +16,7 @@ import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { deliverUnmarked, requestedGrant, setLabelHeaders, type Omission } from './delivery'
 import { parseJsonObject } from './json'
+import { cappedText } from './body'
 import type { AppEnv } from './types'
 import { isRecord } from '../guards'
 
@@ -23,7 +24,7 @@ const NO_AFFIXES: TextAffixes = { prefix: '', suffix: '' }
 
 export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): Promise<Response> {
   const { tenant, upstreamKey } = c.get('tenant')
-  const raw = await c.req.text()
+  const raw = await cappedText(c.req.raw, 'modelRequestBytes', 'the model request body')
   const request = parseJsonObject(raw)
   const refusal = protocol.refusal(request)
   if (refusal) throw new GatewayError(501, 'label_failed', refusal)

@@ -13,6 +13,7 @@ import { parseJsonObject } from './json'
 import { dialectOf, resolveRoute, type ResolvedRoute } from './route-table'
 import { anthropicBatch, batchResults, storedText, transcript } from './stored'
 import { labelledText } from './text'
+import { cappedText } from './body'
 import type { AppEnv } from './types'
 
 export const v1 = new Hono<AppEnv>()
@@ -87,7 +88,7 @@ async function passthrough(upstream: Response, route: string): Promise<Response>
 
 /** Runs: the JSON answer carries no generated text, the streamed one would; streams are refused before the call. */
 async function jsonOnly(c: Context<AppEnv>, resolved: ResolvedRoute, path: string, why: string): Promise<Response> {
-  const raw = await c.req.text()
+  const raw = await cappedText(c.req.raw, 'modelRequestBytes', 'the model request body')
   const request = raw === '' ? {} : parseJsonObject(raw)
   const route = `${resolved.route.method} ${resolved.route.path}`
   if (request.stream === true) throw new GatewayError(501, 'not_implemented', `${route} with "stream": true is refused: ${why}`)
