@@ -2,7 +2,8 @@ import { app } from './app'
 import { resolveConfig, type Env } from './config'
 import { getTenant } from './db/tenants'
 import { signChainHeads } from './unmark/anchors'
-import { enforceRetention, MIN_RETENTION_DAYS } from './unmark/log'
+import { MIN_RETENTION_DAYS } from './label/rules'
+import { enforceRetention } from './unmark/log'
 
 export { UnmarkLog } from './unmark/log-object'
 

@@ -15,16 +15,6 @@ export const DEFAULT_TEXT_LABEL: TextLabel = { text: '本内容由人工智能�
 /** Keeps the label apart from the generated text without adding markup. */
 const SEPARATOR = '\n\n'
 
-/**
- * GB 45438-2025 §4 / Measures Art. 4: an explicit label names "AI" or "人工智能"
- * together with "生成" or "合成".
- */
-export function explicitLabelProblem(text: string): string | undefined {
-  if (!/AI|人工智能/.test(text)) return 'must contain "AI" or "人工智能"'
-  if (!/生成|合成/.test(text)) return 'must contain "生成" or "合成"'
-  return undefined
-}
-
 /** What to put before the first and after the last character of one text. */
 export interface TextAffixes {
   prefix: string

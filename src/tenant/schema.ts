@@ -4,11 +4,11 @@
  */
 import { z } from 'zod'
 import { isAnnexEValue, providerCodeProblem } from '../label/annex-e'
-import { DEFAULT_TEXT_LABEL, explicitLabelProblem } from '../label/explicit-text'
+import { DEFAULT_TEXT_LABEL } from '../label/explicit-text'
+import { explicitLabelProblem, MIN_IMAGE_MARK_HEIGHT_RATIO, MIN_RETENTION_DAYS } from '../label/rules'
 import { DEFAULT_IMAGE_MARK, MARK_POSITIONS } from '../label/image-mark'
 import { GatewayError } from '../errors'
 import { SIGNING_ALGORITHMS } from '../label/signature'
-import { MIN_RETENTION_DAYS } from '../unmark/log'
 
 const explicitText = z
   .string()
@@ -33,7 +33,7 @@ const imageLabel = z
   .object({
     text: explicitText.default(DEFAULT_IMAGE_MARK.text),
     position: z.enum(MARK_POSITIONS).default(DEFAULT_IMAGE_MARK.position),
-    heightRatio: z.number().min(0.05, 'must be at least 0.05 (GB 45438: 5% of the shortest side)').max(0.5).default(DEFAULT_IMAGE_MARK.heightRatio),
+    heightRatio: z.number().min(MIN_IMAGE_MARK_HEIGHT_RATIO, `must be at least ${MIN_IMAGE_MARK_HEIGHT_RATIO} (GB 45438: 5% of the shortest side)`).max(0.5).default(DEFAULT_IMAGE_MARK.heightRatio),
     marginRatio: z.number().min(0).max(0.2).default(DEFAULT_IMAGE_MARK.marginRatio),
     color: hexColour.default(DEFAULT_IMAGE_MARK.color),
     opacity: unit.min(0.5, 'must be at least 0.5 to stay legible').default(DEFAULT_IMAGE_MARK.opacity),

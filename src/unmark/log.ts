@@ -6,10 +6,9 @@ import { env } from 'cloudflare:workers'
 import { getTenant } from '../db/tenants'
 import * as db from '../db/unmark'
 import { latestSignedAnchor, type AnchorStores, type SignedAnchor } from './anchors'
+import { MIN_RETENTION_DAYS } from '../label/rules'
 import { GENESIS_HASH, verifyRows, type ChainHead, type LogEntry, type LogRow } from './chain'
 
-/** Six months, Measures Art. 9: no configuration may keep logs for less. */
-export const MIN_RETENTION_DAYS = 180
 const PAGE_ROWS = 5000
 
 /**

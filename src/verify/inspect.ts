@@ -4,7 +4,7 @@
  * and the status of each signature. Pure: the caller says which keys it trusts.
  */
 import { labelProblem, MISSPELLED_KEYS, parseLabel, providerCodeProblem, type AigcLabel } from '../label/annex-e'
-import { explicitLabelProblem } from '../label/explicit-text'
+import { explicitLabelProblem } from '../label/rules'
 import { checkLabelSignature, type SignatureReport, type VerifyContext } from '../label/signature'
 import { ROLE_FIELD, type SigningRole } from '../label/security-data'
 import type { XmpVariant } from '../label/xmp'

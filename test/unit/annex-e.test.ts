@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createLabel, labelProblem, LABEL_FIELDS, parseLabel, providerCodeProblem, serializeLabel } from '../../src/label/annex-e'
-import { affixesFor, explicitLabelProblem, labelText } from '../../src/label/explicit-text'
+import { affixesFor, labelText } from '../../src/label/explicit-text'
+import { explicitLabelProblem } from '../../src/label/rules'
 
 describe('Annex E record', () => {
   it('accepts TC260 provider codes and names what is wrong with others', () => {
