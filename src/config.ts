@@ -1,10 +1,11 @@
-import type { UnmarkLog } from './unmark/log-object'
-
 /**
  * Worker bindings and the settings derived from them. Development (`GATEWAY_ENV =
  * "development"`, what `npm start` runs) has embedded defaults so the gateway works
  * offline; a deployed environment has none of them unless they are set explicitly.
  */
+import { GatewayError } from './errors'
+import type { UnmarkLog } from './unmark/log-object'
+
 export interface Env {
   DB: D1Database
   /** Labelled images stored for signed download URLs. */
@@ -45,4 +46,10 @@ export function resolveConfig(env: Env): GatewayConfig {
     masterKey: env.MASTER_KEY || (development ? DEV_MASTER_KEY : undefined),
     demoTenant: development || env.DEMO_TENANT === 'on',
   }
+}
+
+/** The secret that seals upstream and signing keys; a 503 naming the fix when it is unset. */
+export function masterKeyOf(config: GatewayConfig): string {
+  if (!config.masterKey) throw new GatewayError(503, 'not_configured', 'MASTER_KEY is not set; run `wrangler secret put MASTER_KEY`')
+  return config.masterKey
 }

@@ -16,19 +16,13 @@ import { checkLimit, type LimitName } from '../limits'
 import type { Pixels, RasterCodecs } from './codecs'
 import { markGif } from './gif-mark'
 import { markJpegBlocks } from './jpeg-blocks'
-import { markPngStrips, pngHeader, stripLayout, type PngHeader } from './png-mark'
+import { markPngStrips, pngHeader, stripLayout, type LabelFor, type PngHeader } from './png-mark'
 
 export interface MarkContext {
   spec: ImageMarkSpec
   font: ArrayBuffer
   codecs: RasterCodecs
 }
-
-/**
- * Makes the label JSON for the marked content (the parts a content binding covers), so a
- * signature can be made after the pixels change and the label still written only once.
- */
-export type LabelFor = (content: () => Iterable<Uint8Array>) => Promise<string>
 
 /** The image with the visible mark and exactly one implicit label, from `labelFor`. */
 export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: LabelFor): Promise<Uint8Array> {

@@ -8,7 +8,12 @@
 import { concat, FormatError, u32be } from '../formats/bytes'
 import { pngChunk, pngLayout, withPngLabel, type PngChunk } from '../formats/png'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
-import type { LabelFor } from './mark-image'
+
+/**
+ * Makes the label JSON for the marked content (the parts a content binding covers), so a
+ * signature can be made after the pixels change and the label still written only once.
+ */
+export type LabelFor = (content: () => Iterable<Uint8Array>) => Promise<string>
 
 export interface PngHeader {
   width: number

@@ -2,7 +2,7 @@
  * Tenant operations behind the admin API and the proxy: validation, sealing the upstream
  * key, issuing gateway keys, the demo tenant, and the short-lived per-isolate cache.
  */
-import type { GatewayConfig } from '../config'
+import { masterKeyOf, type GatewayConfig } from '../config'
 import { DEFAULT_IMAGE_MARK } from '../label/image-mark'
 import { decryptSecret, encryptSecret, randomToken, sha256Hex } from '../crypto'
 import * as db from '../db/tenants'
@@ -16,12 +16,6 @@ export type { Tenant }
 /** What the admin API shows of a tenant: never the upstream key. */
 export function publicTenant({ upstreamKeySealed: _, ...tenant }: Tenant) {
   return tenant
-}
-
-/** The secret that seals upstream and signing keys; a 503 naming the fix when it is unset. */
-export function masterKeyOf(config: GatewayConfig): string {
-  if (!config.masterKey) throw new GatewayError(503, 'not_configured', 'MASTER_KEY is not set; run `wrangler secret put MASTER_KEY`')
-  return config.masterKey
 }
 
 function checkUpstream(upstream: { baseUrl?: string; anthropicBaseUrl?: string }, config: GatewayConfig): void {

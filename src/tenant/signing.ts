@@ -9,7 +9,8 @@ import * as db from '../db/signing-keys'
 import type { SigningKeyRecord } from '../db/signing-keys'
 import { GatewayError } from '../errors'
 import { generateKeyPair, type Signer, type SigningAlgorithm } from '../label/signature'
-import { masterKeyOf, type Tenant } from './service'
+import { masterKeyOf } from '../config'
+import type { Tenant } from '../db/tenants'
 
 export type { SigningKeyRecord }
 

@@ -5,12 +5,16 @@
  * retention read; the object keeps nothing but the head in memory.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Env } from '../config'
 import * as db from '../db/unmark'
 import type { LogEntry, LogRow } from './chain'
 import { createSequencer, type Sequencer } from './sequencer'
 
-export class UnmarkLog extends DurableObject<Env> {
+/** The bindings the object uses (not the Worker's whole Env, which names this class). */
+interface LogObjectEnv {
+  DB: D1Database
+}
+
+export class UnmarkLog extends DurableObject<LogObjectEnv> {
   #sequencer: Sequencer | undefined
 
   /** Appends one entry to the chain of `tenantId` (the name this object was got by). */
