@@ -11,6 +11,7 @@
  * ours by its namespace URI, never by its prefix. Entities are never expanded: a DOCTYPE is
  * dropped from what we write, and references to entities it declared are written as text.
  */
+import { LABEL_FIELDS, MISSPELLED_KEYS } from './annex-e'
 
 export const TC260_NS = 'http://www.tc260.org.cn/ns/AIGC/1.0/'
 /** The namespace some early toolkits wrote the same property under. */
@@ -19,19 +20,7 @@ const RDF_NS = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#'
 const IPTC_EXT_NS = 'http://iptc.org/std/Iptc4xmpExt/2008-02-29/'
 
 /** Annex E's field names and the misspellings toolkits write, when each field is its own property. */
-const FIELD_NAMES = new Set([
-  'Label',
-  'ContentProducer',
-  'ProduceID',
-  'ReservedCode1',
-  'ContentPropagator',
-  'PropagateID',
-  'ReservedCode2',
-  'ReserveCode1',
-  'ReserveCode2',
-  'Propagator',
-  'PropatorID',
-])
+const FIELD_NAMES = new Set<string>([...LABEL_FIELDS, ...Object.keys(MISSPELLED_KEYS)])
 
 export type XmpForm = 'element' | 'attribute'
 
