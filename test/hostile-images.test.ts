@@ -6,7 +6,7 @@ import { zlibSync } from 'fflate'
 import { GifReader } from 'omggif'
 import { describe, expect, it } from 'vitest'
 import { readLabels } from '../src/formats'
-import { FormatError } from '../src/formats/bytes'
+import { concat, FormatError } from '../src/formats/bytes'
 import { pngChunk } from '../src/formats/png'
 import { decodeLzw, encodeLzw } from '../src/image/gif-lzw'
 import { markContext } from '../src/image/runtime'
@@ -177,14 +177,7 @@ describe('GIF LZW', () => {
 
 /** The PNG with `chunks` inserted before IEND (the last 12 bytes). */
 function withChunks(png: Uint8Array, chunks: Uint8Array[]): Uint8Array {
-  const parts = [png.subarray(0, png.length - 12), ...chunks, png.subarray(png.length - 12)]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concat([png.subarray(0, png.length - 12), ...chunks, png.subarray(png.length - 12)])
 }
 
 /** A 64×64 GIF of `count` full-screen frames, each one pixel of LZW data and the rest clear. */

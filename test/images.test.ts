@@ -2,6 +2,7 @@ import { zlibSync } from 'fflate'
 import { GifReader } from 'omggif'
 import { describe, expect, it } from 'vitest'
 import { readLabels } from '../src/formats'
+import { concat } from '../src/formats/bytes'
 import { pngChunks } from '../src/formats/png'
 import { markContext } from '../src/image/runtime'
 import { DEFAULT_IMAGE_MARK } from '../src/label/image-mark'
@@ -228,13 +229,7 @@ function bombPng(): Uint8Array {
   new DataView(ihdr.buffer).setUint32(4, 64)
   ihdr.set([8, 2, 0, 0, 0], 8)
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', data), chunk('IEND', new Uint8Array())]
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let at = 0
-  for (const p of parts) {
-    out.set(p, at)
-    at += p.length
-  }
-  return out
+  return concat(parts)
 }
 
 /** A PNG whose header claims a huge size over a tiny image stream. */
