@@ -160,6 +160,28 @@ export const LIMITS = {
     status: 422,
     why: 'a JSONL download (batch results) is labelled line by line; one line is held in memory with its labelled copy',
   },
+  // Video and M4A (issue 12): ISO base media boxes.
+  mp4Boxes: {
+    name: 'mp4_boxes',
+    max: 100_000,
+    unit: 'count',
+    status: 422,
+    why: 'the boxes of one container level are walked on every read; real files have tens per level',
+  },
+  mp4MetadataKeys: {
+    name: 'mp4_metadata_keys',
+    max: 4096,
+    unit: 'count',
+    status: 422,
+    why: 'every metadata key is read to find AIGC by name; real files have a handful',
+  },
+  mp4MoovBytes: {
+    name: 'mp4_moov_bytes',
+    max: 64 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'the moov box (sample tables) is held whole to rewrite it while the media data streams through; a two-hour film has a few MB',
+  },
 } as const satisfies Record<string, Limit>
 
 export type LimitName = keyof typeof LIMITS

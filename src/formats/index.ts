@@ -9,15 +9,17 @@ import { FormatError } from './bytes'
 import { gif } from './gif'
 import { jpeg } from './jpeg'
 import { markdown } from './markdown'
+import { m4a, mov, mp4 } from './mp4'
 import { png } from './png'
-import { isLabel, type CarrierFormat, type FoundLabel } from './types'
+import { isLabel, type CarrierFormat, type CarrierVariant, type FoundLabel } from './types'
 import { webp } from './webp'
 
 export { FormatError }
 export { isLabel }
-export type { CarrierFormat, FoundLabel }
+export type { CarrierFormat, CarrierVariant, FoundLabel }
 
-export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown]
+// Video and audio (ISO base media): mov and m4a by their ftyp brand before the mp4 catch-all.
+export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown, mov, m4a, mp4]
 export { markdown }
 
 /** Sniffs the bytes; text without front matter is Markdown only when declared as text. */
@@ -29,7 +31,7 @@ export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierForma
 
 export function formatFor(bytes: Uint8Array, declaredType?: string): CarrierFormat {
   const format = detectFormat(bytes, declaredType)
-  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP, GIF or Markdown')
+  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP, GIF, MP4, MOV, M4A or Markdown')
   return format
 }
 
@@ -78,7 +80,7 @@ export function checkWritten(bytes: Uint8Array, label: AigcLabel, format: Carrie
 /** Images only: a model's image answer that sniffs as text is not an image. */
 export function imageFormat(bytes: Uint8Array): CarrierFormat {
   const format = detectFormat(bytes)
-  if (!format || format === markdown) throw new FormatError('unsupported image type: expected PNG, JPEG, WebP or GIF')
+  if (!format || !format.mime.startsWith('image/')) throw new FormatError('unsupported image type: expected PNG, JPEG, WebP or GIF')
   return format
 }
 

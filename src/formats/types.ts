@@ -1,6 +1,9 @@
 /** What every carrier-format module offers: detect, read, write (verify is read + compare). */
 import type { XmpSign, XmpVariant } from '../label/xmp'
 
+/** A label written where or how the TC260 guide does not: XMP forms, and MP4's other metadata places. */
+export type CarrierVariant = XmpVariant | 'mp4-moov-meta' | 'mp4-itunes-item'
+
 export interface FoundLabel {
   /** Where the label sits, e.g. `png:iTXt:XML:com.adobe.xmp`, `png:tEXt:AIGC`, `jpeg:APP1:XMP`. */
   carrier: string
@@ -9,7 +12,7 @@ export interface FoundLabel {
   /** The value as written: the label JSON, wrapped or not. */
   raw: string
   /** A label written in a way the TC260 guide does not (read anyway, replaced on write). */
-  variant?: XmpVariant
+  variant?: CarrierVariant
   /**
    * Set when the value is not a label but says something about one: IPTC's
    * DigitalSourceType, or an `AIGC` property of a namespace that is not TC260's.
@@ -21,7 +24,7 @@ export interface FoundLabel {
 export const isLabel = (found: FoundLabel) => found.sign === undefined
 
 export interface CarrierFormat {
-  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown'
+  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'mp4' | 'mov' | 'm4a'
   mime: string
   detect(bytes: Uint8Array): boolean
   /** Every label (and sign) in the file; throws FormatError on malformed input. */

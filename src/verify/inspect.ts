@@ -7,8 +7,7 @@ import { labelProblem, MISSPELLED_KEYS, parseLabel, providerCodeProblem, type Ai
 import { explicitLabelProblem } from '../label/rules'
 import { checkLabelSignature, type SignatureReport, type VerifyContext } from '../label/signature'
 import { ROLE_FIELD, type SigningRole } from '../label/security-data'
-import type { XmpVariant } from '../label/xmp'
-import { readFound, type CarrierFormat, type FoundLabel } from '../formats'
+import { readFound, type CarrierFormat, type CarrierVariant, type FoundLabel } from '../formats'
 import { concat, fromUtf8 } from '../formats/bytes'
 import { LIMITS } from '../limits'
 
@@ -26,7 +25,7 @@ export interface DetectedLabel {
   variant: 'guide' | 'wrapped' | 'not-a-label'
   raw: string
   /** Written in a way the TC260 guide does not: read, reported, replaced by the next write. */
-  writtenAs?: XmpVariant
+  writtenAs?: CarrierVariant
   fields?: AigcLabel
   signatures?: SignatureReport[]
 }
@@ -53,10 +52,12 @@ const MEANINGS: Record<string, string> = {
 /** IPTC DigitalSourceType values that say a model made the content. */
 const AI_SOURCE_TYPES = new Set(['trainedAlgorithmicMedia', 'compositeSynthetic'])
 
-const VARIANTS: Record<XmpVariant, string> = {
+const VARIANTS: Record<CarrierVariant, string> = {
   'xmp-kv-base64': "Volcengine's XmpKvBase64 (base64 of the label JSON)",
   'xmp-fields': 'each Annex E field as its own XMP property',
   'legacy-namespace': `the older namespace ${'http://ns.adobe.com/xap/1.0/tc/'}`,
+  'mp4-moov-meta': 'a bare moov/meta box (the guide writes the AIGC key in moov/udta/meta)',
+  'mp4-itunes-item': 'an iTunes (hdlr mdir) list item (the guide writes the mdta key AIGC in moov/udta/meta)',
 }
 
 /** The AI-generated DigitalSourceType among what a file's read found, if any. */
