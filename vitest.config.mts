@@ -12,6 +12,8 @@ const base64Files = (dir: string) => Object.fromEntries(readdirSync(dir).map((na
 const FIXTURE_IMAGES = base64Files(fixtureDir)
 // Files that once hung, exhausted or crashed the gateway (issue 9), kept as regressions.
 const HOSTILE_FIXTURES = base64Files('./test/fixtures/hostile')
+// MP4, MOV and M4A files written by ffmpeg.
+const VIDEO_FIXTURES = base64Files('./test/fixtures/video')
 
 export default defineConfig({
   test: {
@@ -25,6 +27,7 @@ export default defineConfig({
                 TEST_MIGRATIONS: migrations,
                 FIXTURE_IMAGES,
                 HOSTILE_FIXTURES,
+                VIDEO_FIXTURES,
                 GATEWAY_ENV: 'production',
                 ADMIN_TOKEN: 'test-admin-token-0123456789',
                 MASTER_KEY: 'test-master-key-0123456789abcdef',

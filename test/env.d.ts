@@ -4,6 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
     FIXTURE_IMAGES: Record<string, string>
     HOSTILE_FIXTURES: Record<string, string>
+    VIDEO_FIXTURES: Record<string, string>
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index')

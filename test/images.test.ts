@@ -84,7 +84,7 @@ describe('POST /v1/aigc/label', () => {
     const differs = (x: number, y: number) => Math.abs(decoded.data[(y * width + x) * 4]! - original.data[(y * width + x) * 4]!) > 30
     expect(differs(width - 150, height - 60)).toBe(true) // under the plate, bottom-right
     expect(differs(10, 10)).toBe(false)
-  })
+  }, 30_000) // encodes and decodes a 6 MP JPEG in wasm: correctness, not speed (speed is in npm run bench)
 
   it('marks every frame of a GIF and keeps its timing and loop blocks', async () => {
     const t = await createTenant()
