@@ -17,6 +17,8 @@ type DecodeTable = Uint16Array
 export interface HuffmanTable {
   decode: DecodeTable
   codes: HuffmanCodes
+  /** As the DHT segment has it: code counts per length 1–16, then the symbols. */
+  spec: number[][]
 }
 
 /** Keys: 0–3 DC tables, 16–19 AC tables. */
@@ -43,7 +45,8 @@ export function readHuffmanTables(p: Uint8Array, out: Map<number, HuffmanTable>)
       }
       code <<= 1
     }
-    out.set(kind * 16 + id, { decode: table, codes: huffmanCodes([Array.from(counts), Array.from(symbols)]) })
+    const spec = [Array.from(counts), Array.from(symbols)]
+    out.set(kind * 16 + id, { decode: table, codes: huffmanCodes(spec), spec })
     at += 17 + total
   }
 }
@@ -52,7 +55,6 @@ export function readHuffmanTables(p: Uint8Array, out: Map<number, HuffmanTable>)
 export class BitReader {
   private bits = 0
   private count = 0
-  private loaded = 0
   private marker = -1
 
   constructor(
@@ -77,13 +79,7 @@ export class BitReader {
       }
       this.bits = ((this.bits << 8) | byte) >>> 0
       this.count += 8
-      this.loaded += 8
     }
-  }
-
-  /** Bits read so far (stuffing not counted). */
-  consumed(): number {
-    return this.loaded - this.count
   }
 
   /** `size` (≤ 16) raw bits. */
@@ -91,17 +87,6 @@ export class BitReader {
     if (this.count < size) this.fill()
     this.count -= size
     return (this.bits >>> this.count) & ((1 << size) - 1)
-  }
-
-  skip(bits: number): void {
-    for (; bits > 0; bits -= 16) this.read(Math.min(16, bits))
-  }
-
-  copyTo(writer: BitWriter, bits: number): void {
-    for (; bits > 0; bits -= 16) {
-      const size = Math.min(16, bits)
-      writer.write(this.read(size), size)
-    }
   }
 
   huffman(table: DecodeTable): number {
@@ -122,7 +107,6 @@ export class BitReader {
 
   /** At a restart interval: drop the padding bits and step over the RSTn marker. */
   restart(): void {
-    this.loaded -= this.count
     this.count = 0
     this.bits = 0
     if (this.marker < 0) this.seekMarker()
@@ -216,15 +200,64 @@ export function decodeBlock(reader: BitReader, tables: ScanTables, out: Int16Arr
   return dc
 }
 
-export class BitWriter {
+/** Where coded symbols go: a BitWriter, or a tally of the symbols a re-coding needs. */
+export interface SymbolSink {
+  symbol(codes: HuffmanCodes, symbol: number, value: number, size: number): void
+}
+
+export class BitWriter implements SymbolSink {
   private out: Uint8Array
   private at = 0
   private bits = 0
   private count = 0
 
-  /** `expected`: the input's size; re-coded data is rarely more than a few percent larger. */
-  constructor(expected: number) {
+  /**
+   * `expected`: the input's size; re-coded data is rarely more than a few percent larger.
+   * `stuffing` false: plain bits, to be stuffed later in one pass (see jpeg-splice.ts).
+   */
+  constructor(
+    expected: number,
+    private readonly stuffing = true,
+  ) {
     this.out = new Uint8Array(Math.max(64 * 1024, Math.ceil(expected * 1.125)))
+  }
+
+  /** Bits [from, to) of plain (unstuffed) `source`, appended; a shifted byte copy in bulk. */
+  copyBits(source: Uint8Array, from: number, to: number): void {
+    let n = to - from
+    if (n <= 0) return
+    const head = Math.min(n, (8 - (from & 7)) & 7)
+    if (head > 0) {
+      this.write(source[from >>> 3]! >>> (8 - (from & 7) - head), head)
+      from += head
+      n -= head
+    }
+    const whole = n >>> 3
+    let i = from >>> 3
+    if (!this.stuffing) {
+      while (this.at + whole + 4 > this.out.length) this.grow()
+      const shift = this.count
+      const out = this.out
+      let at = this.at
+      if (shift === 0) {
+        out.set(source.subarray(i, i + whole), at)
+        at += whole
+        i += whole
+      } else {
+        // `bits` holds `shift` pending bits; each source byte pushes one whole byte out.
+        let bits = this.bits
+        const keep = (1 << shift) - 1
+        for (const end = i + whole; i < end; i++) {
+          const v = (bits << 8) | source[i]!
+          out[at++] = (v >>> shift) & 0xff
+          bits = v & keep
+        }
+        this.bits = bits
+      }
+      this.at = at
+    } else for (const end = i + whole; i < end; i++) this.write(source[i]!, 8)
+    const tail = n & 7
+    if (tail > 0) this.write(source[i]! >>> (8 - tail), tail)
   }
 
   /** A Huffman code and, after it, `size` bits of `value` (one's complement when negative). */
@@ -247,7 +280,7 @@ export class BitWriter {
       const byte = (bits >>> count) & 0xff
       if (this.at + 2 > this.out.length) this.grow()
       this.out[this.at++] = byte
-      if (byte === 0xff) this.out[this.at++] = 0 // stuffing
+      if (byte === 0xff && this.stuffing) this.out[this.at++] = 0
     }
     this.bits = bits & ((1 << count) - 1)
     this.count = count
@@ -272,7 +305,7 @@ export interface EncodeTables {
 }
 
 /** code and length per symbol */
-interface HuffmanCodes {
+export interface HuffmanCodes {
   code: Uint16Array
   length: Uint8Array
 }
@@ -281,7 +314,7 @@ interface HuffmanCodes {
 const CATEGORY = Uint8Array.from({ length: 1 << 16 }, (_, i) => (i === 32768 ? 0 : 32 - Math.clz32(Math.abs(i - 32768))))
 const category = (v: number) => CATEGORY[v + 32768]!
 
-export function encodeBlock(writer: BitWriter, tables: EncodeTables, block: Int16Array, at: number, pred: number): number {
+export function encodeBlock(writer: SymbolSink, tables: EncodeTables, block: Int16Array, at: number, pred: number): number {
   const dc = block[at]!
   const diff = dc - pred
   const dcSize = category(diff)
@@ -340,7 +373,7 @@ export const K3 = {
   ],
 }
 
-function huffmanCodes([counts, symbols]: number[][]): HuffmanCodes {
+export function huffmanCodes([counts, symbols]: number[][]): HuffmanCodes {
   const out = { code: new Uint16Array(256), length: new Uint8Array(256) }
   let code = 0
   let k = 0
@@ -358,11 +391,3 @@ export const dhtPayload = (classAndId: number, [counts, symbols]: number[][]) =>
 
 export const LUMA: EncodeTables = { dc: huffmanCodes(K3.lumaDc), ac: huffmanCodes(K3.lumaAc) }
 export const CHROMA: EncodeTables = { dc: huffmanCodes(K3.chromaDc), ac: huffmanCodes(K3.chromaAc) }
-
-const DC_SYMBOLS = Array.from({ length: 12 }, (_, i) => i)
-const AC_SYMBOLS = [0x00, 0xf0, ...Array.from({ length: 160 }, (_, i) => (Math.floor(i / 10) << 4) | ((i % 10) + 1))]
-
-export function codesEverySymbol({ dc, ac }: EncodeTables): boolean {
-  return DC_SYMBOLS.every((s) => dc.length[s]! > 0) && AC_SYMBOLS.every((s) => ac.length[s]! > 0)
-}
-
