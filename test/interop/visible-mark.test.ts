@@ -3,6 +3,7 @@
  * legibility, pngcheck/jpeginfo/exiftool for the files.
  */
 import { readFileSync } from 'node:fs'
+import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { formatFor, readLabels } from '../../src/formats'
 import { jpegSegments } from '../../src/formats/jpeg'
@@ -170,6 +171,31 @@ describe('JPEG in the coefficient domain', () => {
     expect(run('jpeginfo', ['-c', file('k3-marked.jpg', marked)])).toMatch(/OK\s*$/)
     const { box } = await measure('jpeg', original, marked, 8)
     expect(box.top).toBeGreaterThanOrEqual(Math.floor(at.y / 16) * 16 - 2)
+  })
+
+  it('re-codes only the MCUs under the mark in files from libjpeg-turbo, mozjpeg and ImageMagick, every subsampling', async () => {
+    const source = image(1024, 768, 'noise')
+    const encoders: [string, () => Promise<Uint8Array>][] = [
+      ['libjpeg-turbo 4:2:0', async () => new Uint8Array(await sharp(source).jpeg({ quality: 85 }).toBuffer())],
+      ['libjpeg-turbo 4:4:4', async () => new Uint8Array(await sharp(source).jpeg({ quality: 85, chromaSubsampling: '4:4:4' }).toBuffer())],
+      ['mozjpeg optimised tables', async () => new Uint8Array(await sharp(source).jpeg({ quality: 80, mozjpeg: true, progressive: false }).toBuffer())],
+      ['ImageMagick optimised 4:2:2', async () => {
+        const out = file('im-422.jpg', new Uint8Array())
+        run('convert', [file('im-422-src.png', source), '-quality', '85', '-sampling-factor', '2x1', '-define', 'jpeg:optimize-coding=true', out])
+        return new Uint8Array(readFileSync(out))
+      }],
+    ]
+    const at = placeMark(FONT, DEFAULT_IMAGE_MARK, 1024, 768)
+    for (const [name, encode] of encoders) {
+      const original = await encode()
+      const marked = await mark(original)
+      expect(run('jpeginfo', ['-c', file(`enc-${name.replace(/\W/g, '')}.jpg`, marked)]), name).toMatch(/OK\s*$/)
+      // Decoded by libvips: every pixel outside the mark's MCUs (16 px, and one MCU of decoder smoothing) is the input's.
+      const { box } = await measure('jpeg', original, marked, 0)
+      expect(box.top, name).toBeGreaterThanOrEqual(Math.floor(at.y / 16) * 16 - 16)
+      expect(box.left, name).toBeGreaterThanOrEqual(Math.floor(at.x / 16) * 16 - 16)
+      expect(box.right, name).toBeGreaterThan(box.left)
+    }
   })
 
   it('codes grey JPEGs, and JPEGs with restart intervals', async () => {
