@@ -175,13 +175,6 @@ export const LIMITS = {
     status: 422,
     why: 'every metadata key is read to find AIGC by name; real files have a handful',
   },
-  mp4MoovBytes: {
-    name: 'mp4_moov_bytes',
-    max: 64 * MiB,
-    unit: 'bytes',
-    status: 422,
-    why: 'the moov box (sample tables) is held whole to rewrite it while the media data streams through; a two-hour film has a few MB',
-  },
 } as const satisfies Record<string, Limit>
 
 export type LimitName = keyof typeof LIMITS
