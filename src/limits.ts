@@ -175,6 +175,56 @@ export const LIMITS = {
     status: 422,
     why: 'every metadata key is read to find AIGC by name; real files have a handful',
   },
+  // Documents (issue 18): OOXML packages (ZIP), XML parts, PDF.
+  zipEntries: {
+    name: 'zip_entries',
+    max: 10_000,
+    unit: 'count',
+    status: 422,
+    why: 'every central directory entry is read, and hashed for the content binding; a large workbook has a few hundred',
+  },
+  zipInflatedBytes: {
+    name: 'zip_inflated_bytes',
+    max: 256 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'every entry is inflated once, streamed through the content hash and not kept; a deflate bomb (1 GiB in one part) is stopped at this total, declared or actual',
+  },
+  zipInflateRatio: {
+    name: 'zip_inflate_ratio',
+    max: 1000,
+    unit: 'count',
+    status: 422,
+    why: "deflate's own ceiling is about 1032:1; an entry claiming more is not deflate data a writer made",
+  },
+  xmlPartBytes: {
+    name: 'xml_part_bytes',
+    max: 32 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'an XML part the gateway edits (properties, relationships, content types, the part that takes the explicit label) is held as text with its edited copy',
+  },
+  xmlDepth: {
+    name: 'xml_depth',
+    max: 256,
+    unit: 'count',
+    status: 422,
+    why: 'element nesting is tracked while an XML part is scanned; Office parts nest a few dozen deep',
+  },
+  pdfObjects: {
+    name: 'pdf_objects',
+    max: 1_000_000,
+    unit: 'count',
+    status: 422,
+    why: 'each cross-reference entry is read to find the Info dictionary and the next free object number',
+  },
+  pdfXrefSections: {
+    name: 'pdf_xref_sections',
+    max: 1000,
+    unit: 'count',
+    status: 422,
+    why: 'the /Prev chain of cross-reference sections is followed to the first one (a loop is refused as soon as a section repeats); each incremental save adds one',
+  },
 } as const satisfies Record<string, Limit>
 
 export type LimitName = keyof typeof LIMITS

@@ -22,11 +22,14 @@ export type { CarrierFormat, CarrierVariant, FoundLabel }
 export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown, mov, m4a, mp4]
 export { markdown }
 
-/** Sniffs the bytes; text without front matter is Markdown only when declared as text. */
+/** Text has no magic number: a text file its bytes do not identify is what its declared type says. */
+const TEXT_FORMATS = FORMATS.filter((f) => f.mime.startsWith('text/'))
+
+export const accepts = (format: CarrierFormat, type: string) => format.mime === type || (format.types?.includes(type) ?? false)
+
+/** Sniffs the bytes; text is then taken as the declared type names it. */
 export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierFormat | undefined {
-  const sniffed = FORMATS.find((f) => f.detect(bytes))
-  if (sniffed) return sniffed
-  return /^text\/(markdown|plain|x-markdown)$/.test(declaredType) ? markdown : undefined
+  return FORMATS.find((f) => f.detect(bytes)) ?? TEXT_FORMATS.find((f) => accepts(f, declaredType))
 }
 
 export function formatFor(bytes: Uint8Array, declaredType?: string): CarrierFormat {

@@ -4,7 +4,7 @@
  * also take double-quoted and plain (flow) values. Only the front matter is parsed; the
  * document body is never touched.
  */
-import { labelText, type TextAffixes } from '../label/explicit-text'
+import { labelText } from '../label/explicit-text'
 import { concat, fromUtf8, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 
@@ -110,6 +110,7 @@ function scalar(value: string): string {
 export const markdown: CarrierFormat = {
   name: 'markdown',
   mime: 'text/markdown',
+  types: ['text/plain', 'text/x-markdown'],
   detect: (bytes) => OPEN.test(fromUtf8(bytes.subarray(0, 8))),
 
   read(bytes) {
@@ -141,11 +142,11 @@ export const markdown: CarrierFormat = {
     const fm = frontMatter(text)
     return [fm ? utf8.encode(text.slice(fm.rest)) : bytes]
   },
-}
 
-/** The document with the explicit text label around its body; front matter stays first. */
-export function withExplicitText(bytes: Uint8Array, affixes: TextAffixes): Uint8Array {
-  const text = fromUtf8(bytes)
-  const start = frontMatter(text)?.rest ?? 0
-  return utf8.encode(text.slice(0, start) + labelText(text.slice(start), affixes))
+  // Around the body; the front matter stays first.
+  explicitText(bytes, affixes) {
+    const text = fromUtf8(bytes)
+    const start = frontMatter(text)?.rest ?? 0
+    return utf8.encode(text.slice(0, start) + labelText(text.slice(start), affixes))
+  },
 }

@@ -1,4 +1,5 @@
 /** What every carrier-format module offers: detect, read, write (verify is read + compare). */
+import type { TextAffixes } from '../label/explicit-text'
 import type { XmpSign, XmpVariant } from '../label/xmp'
 
 /** A label written where or how the TC260 guide does not: XMP forms, and MP4's other metadata places. */
@@ -24,8 +25,11 @@ export interface FoundLabel {
 export const isLabel = (found: FoundLabel) => found.sign === undefined
 
 export interface CarrierFormat {
-  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'mp4' | 'mov' | 'm4a'
+  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'docx' | 'xlsx' | 'pptx' | 'pdf' | 'mp4' | 'mov' | 'm4a'
+  /** The type a labelled file is answered with when the request declared none of `types`. */
   mime: string
+  /** Other content types a request may declare for this format; the answer keeps the declared one. */
+  types?: readonly string[]
   detect(bytes: Uint8Array): boolean
   /** Every label (and sign) in the file; throws FormatError on malformed input. */
   read(bytes: Uint8Array): FoundLabel[]
@@ -36,4 +40,10 @@ export interface CarrierFormat {
    * write replaces or adds (XMP, AIGC text, and headers whose fields the write changes).
    */
   content(bytes: Uint8Array): Uint8Array[]
+  /**
+   * Text documents: the file with the tenant's explicit text label where a reader sees it
+   * (before and/or after the body, as the affixes say). Formats without it take an image
+   * mark (images) or refuse a visible mark (video, audio).
+   */
+  explicitText?(bytes: Uint8Array, affixes: TextAffixes): Uint8Array
 }

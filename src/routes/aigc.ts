@@ -4,12 +4,12 @@
  */
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
-import { checkWritten, detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
-import { withExplicitText } from '../formats/markdown'
+import { accepts, checkWritten, detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
 import { labelFile, type Signing } from '../image/label-image'
 import { markContext } from '../image/runtime'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { affixesFor } from '../label/explicit-text'
+import type { Labels } from '../tenant/schema'
 import { checkLabelSignature } from '../label/signature'
 import { publishedKey, tenantSigner } from '../tenant/signing'
 import { LimitError } from '../limits'
@@ -41,10 +41,24 @@ function requestedMarks(c: Context<AppEnv>, fallback: string): { explicit: boole
 
 const declaredType = (c: Context<AppEnv>) => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
 
+interface Upload {
+  bytes: Uint8Array
+  format: CarrierFormat
+  /** The content type the answer carries: the request's, when it names this format. */
+  type: string
+}
+
 /** The uploaded file (the raw body) and its format: sniffed, and checked against the declared type. */
-async function upload(c: Context<AppEnv>): Promise<{ bytes: Uint8Array; format: CarrierFormat }> {
+async function upload(c: Context<AppEnv>): Promise<Upload> {
   const bytes = await readBody(c.req.raw, 'uploadBytes', 'the file').catch(rethrowLimit)
-  return { bytes, format: fileFormat(bytes, declaredType(c)) }
+  const declared = declaredType(c)
+  const format = fileFormat(bytes, declared)
+  return { bytes, format, type: answerType(format, declared) }
+}
+
+function answerType(format: CarrierFormat, declared: string): string {
+  const type = accepts(format, declared) ? declared : format.mime
+  return type.startsWith('text/') ? `${type}; charset=utf-8` : type
 }
 
 function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
@@ -62,16 +76,12 @@ function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
  */
 aigc.post('/label', async (c) => {
   const { explicit } = requestedMarks(c, 'explicit,implicit')
-  let { bytes, format } = await upload(c)
-  refuseUnmarkable(format, explicit)
+  const file = await upload(c)
+  refuseUnmarkable(file.format, explicit)
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  if (explicit && format === markdown) bytes = withExplicitText(bytes, affixesFor(tenant.labels.text))
-  const imageMark = explicit && format !== markdown ? markContext(tenant.labels.image) : undefined
-  const out = await labelFile(bytes, format, label, imageMark, await signing(c, 'producer')).catch((e) => {
-    throw uploadError(e)
-  })
-  return labelledResponse(out, format, explicit ? undefined : 'not-requested')
+  const out = await labelUpload(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer'))
+  return labelledResponse(out, file, explicit ? undefined : 'not-requested')
 })
 
 /**
@@ -85,7 +95,8 @@ aigc.post('/propagate', async (c) => {
     throw new GatewayError(400, 'invalid_request', `state: must be one of ${PROPAGATION_STATES.join(', ')}`, 'state')
   }
   const { explicit } = requestedMarks(c, 'implicit')
-  const { bytes, format } = await upload(c)
+  const file = await upload(c)
+  const { bytes, format } = file
   refuseUnmarkable(format, explicit)
   const tenant = c.get('tenant').tenant
   const read = readOrReject(bytes, format)
@@ -99,7 +110,7 @@ aigc.post('/propagate', async (c) => {
       isKnownKey: async (key) => (await publishedKey(c.env.DB, key))?.tenantId === tenant.id,
     })
     if (own.status === 'valid') {
-      const response = fileResponse(bytes, format, [existing!], explicit ? undefined : 'not-requested')
+      const response = fileResponse(bytes, file.type, [existing!], explicit ? undefined : 'not-requested')
       response.headers.set('X-AIGC-Propagation', 'unchanged')
       return response
     }
@@ -115,15 +126,20 @@ aigc.post('/propagate', async (c) => {
     }
     throw error
   }
-  let input = bytes
   const text = PROPAGATION_MARK_TEXT[label.Label]
-  if (explicit && format === markdown) input = withExplicitText(bytes, affixesFor({ ...tenant.labels.text, ...(text ? { text } : {}) }))
-  const imageMark = explicit && format !== markdown ? markContext({ ...tenant.labels.image, ...(text ? { text } : {}) }) : undefined
-  const out = await labelFile(input, format, label, imageMark, await signing(c, 'propagator')).catch((e) => {
+  const marks = explicit ? (text ? { text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
+  const out = await labelUpload(file, label, marks, await signing(c, 'propagator'))
+  return labelledResponse(out, file, explicit ? undefined : 'not-requested')
+})
+
+/** The visible mark when `marks` are given (text documents take the text label, images the image mark), then the implicit label. */
+async function labelUpload({ bytes, format }: Upload, label: AigcLabel, marks: Pick<Labels, 'text' | 'image'> | undefined, signing: Signing) {
+  const input = marks && format.explicitText ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
+  const imageMark = marks && !format.explicitText ? markContext(marks.image) : undefined
+  return labelFile(input, format, label, imageMark, signing).catch((e) => {
     throw uploadError(e)
   })
-  return labelledResponse(out, format, explicit ? undefined : 'not-requested')
-})
+}
 
 /**
  * Fail closed on a visible mark the gateway cannot make: video needs its opening frames
@@ -131,7 +147,7 @@ aigc.post('/propagate', async (c) => {
  * implicit label alone is offered instead of a file that claims a mark it lacks.
  */
 function refuseUnmarkable(format: CarrierFormat, explicit: boolean): void {
-  if (!explicit || format === markdown || format.mime.startsWith('image/')) return
+  if (!explicit || format.explicitText || format.mime.startsWith('image/')) return
   throw new GatewayError(422, 'unsupported_format', `mark: the gateway cannot add a visible mark to ${format.name.toUpperCase()} files yet; send mark=implicit for the implicit label alone`, 'mark')
 }
 
@@ -153,17 +169,17 @@ function rethrowLimit(error: unknown): never {
 }
 
 /** The labelled file, read back first: exactly one label, the one just written, or no file (fail closed). */
-function labelledResponse(out: { bytes: Uint8Array; label: AigcLabel }, format: CarrierFormat, omission: Omission): Response {
+function labelledResponse(out: { bytes: Uint8Array; label: AigcLabel }, file: Upload, omission: Omission): Response {
   try {
-    checkWritten(out.bytes, out.label, format)
+    checkWritten(out.bytes, out.label, file.format)
   } catch (error) {
     throw uploadError(error)
   }
-  return fileResponse(out.bytes, format, [out.label], omission)
+  return fileResponse(out.bytes, file.type, [out.label], omission)
 }
 
-function fileResponse(bytes: Uint8Array, format: CarrierFormat, labels: AigcLabel[], omission: Omission): Response {
-  const headers = new Headers({ 'content-type': format === markdown ? 'text/markdown; charset=utf-8' : format.mime })
+function fileResponse(bytes: Uint8Array, type: string, labels: AigcLabel[], omission: Omission): Response {
+  const headers = new Headers({ 'content-type': type })
   setLabelHeaders(headers, labels, omission)
   return new Response(bytes, { headers })
 }

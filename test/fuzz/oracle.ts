@@ -6,7 +6,7 @@
  * Anything else thrown, or a second label, is a failure.
  */
 import { detectFormat, FormatError, readLabels, type CarrierFormat } from '../../src/formats'
-import { withExplicitText } from '../../src/formats/markdown'
+import { markdown } from '../../src/formats/markdown'
 import { labelFile, type Signing } from '../../src/image/label-image'
 import type { MarkContext } from '../../src/image/mark-image'
 import { createLabel, serializeLabel, type AigcLabel } from '../../src/label/annex-e'
@@ -51,7 +51,7 @@ export async function runCore(bytes: Uint8Array, format: FuzzFormat, ctx: CoreCo
     'label-implicit': () => label(bytes, carrier, newLabel(), undefined, ctx.producer),
     'label-visible': () =>
       format === 'markdown'
-        ? label(withExplicitText(bytes, affixesFor(DEFAULT_TEXT_LABEL)), carrier, newLabel(), undefined, ctx.producer)
+        ? label(markdown.explicitText!(bytes, affixesFor(DEFAULT_TEXT_LABEL)), carrier, newLabel(), undefined, ctx.producer)
         : label(bytes, carrier, newLabel(), ctx.mark, ctx.producer),
     detect: async () => {
       const report = await inspect(bytes, carrier, { isKnownKey: ctx.isKnownKey })
