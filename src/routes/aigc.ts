@@ -4,12 +4,9 @@
  */
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
-import { accepts, checkWritten, detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
-import { labelFile, type Signing } from '../image/label-image'
-import { markContext } from '../image/runtime'
+import { detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
+import type { Signing } from '../image/label-image'
 import { createLabel, type AigcLabel } from '../label/annex-e'
-import { affixesFor } from '../label/explicit-text'
-import type { Labels } from '../tenant/schema'
 import { checkLabelSignature } from '../label/signature'
 import { publishedKey, tenantSigner } from '../tenant/signing'
 import { LimitError } from '../limits'
@@ -17,6 +14,7 @@ import { aiSourceType, inspect } from '../verify/inspect'
 import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
 import { applyForGrant } from '../unmark/grants'
 import { setLabelHeaders, type Omission } from './delivery'
+import { labelTypedFile, takesVisibleMark, typedFile, type TypedFile } from './file-label'
 import { cappedJson, readBody } from './body'
 import { uploadError } from './images'
 import { requestInfo, type AppEnv } from './types'
@@ -41,24 +39,11 @@ function requestedMarks(c: Context<AppEnv>, fallback: string): { explicit: boole
 
 const declaredType = (c: Context<AppEnv>) => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
 
-interface Upload {
-  bytes: Uint8Array
-  format: CarrierFormat
-  /** The content type the answer carries: the request's, when it names this format. */
-  type: string
-}
-
 /** The uploaded file (the raw body) and its format: sniffed, and checked against the declared type. */
-async function upload(c: Context<AppEnv>): Promise<Upload> {
+async function upload(c: Context<AppEnv>): Promise<TypedFile> {
   const bytes = await readBody(c.req.raw, 'uploadBytes', 'the file').catch(rethrowLimit)
   const declared = declaredType(c)
-  const format = fileFormat(bytes, declared)
-  return { bytes, format, type: answerType(format, declared) }
-}
-
-function answerType(format: CarrierFormat, declared: string): string {
-  const type = accepts(format, declared) ? declared : format.mime
-  return type.startsWith('text/') ? `${type}; charset=utf-8` : type
+  return typedFile(bytes, fileFormat(bytes, declared), declared)
 }
 
 function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
@@ -80,8 +65,8 @@ aigc.post('/label', async (c) => {
   refuseUnmarkable(file.format, explicit)
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const out = await labelUpload(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer'))
-  return labelledResponse(out, file, explicit ? undefined : 'not-requested')
+  const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer'))
+  return fileResponse(out.bytes, file.type, [out.label], explicit ? undefined : 'not-requested')
 })
 
 /**
@@ -128,18 +113,9 @@ aigc.post('/propagate', async (c) => {
   }
   const text = PROPAGATION_MARK_TEXT[label.Label]
   const marks = explicit ? (text ? { text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
-  const out = await labelUpload(file, label, marks, await signing(c, 'propagator'))
-  return labelledResponse(out, file, explicit ? undefined : 'not-requested')
+  const out = await labelTypedFile(file, label, marks, await signing(c, 'propagator'))
+  return fileResponse(out.bytes, file.type, [out.label], explicit ? undefined : 'not-requested')
 })
-
-/** The visible mark when `marks` are given (text documents take the text label, images the image mark), then the implicit label. */
-async function labelUpload({ bytes, format }: Upload, label: AigcLabel, marks: Pick<Labels, 'text' | 'image'> | undefined, signing: Signing) {
-  const input = marks && format.explicitText ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
-  const imageMark = marks && !format.explicitText ? markContext(marks.image) : undefined
-  return labelFile(input, format, label, imageMark, signing).catch((e) => {
-    throw uploadError(e)
-  })
-}
 
 /**
  * Fail closed on a visible mark the gateway cannot make: video needs its opening frames
@@ -147,7 +123,7 @@ async function labelUpload({ bytes, format }: Upload, label: AigcLabel, marks: P
  * implicit label alone is offered instead of a file that claims a mark it lacks.
  */
 function refuseUnmarkable(format: CarrierFormat, explicit: boolean): void {
-  if (!explicit || format.explicitText || format.mime.startsWith('image/')) return
+  if (!explicit || takesVisibleMark(format)) return
   throw new GatewayError(422, 'unsupported_format', `mark: the gateway cannot add a visible mark to ${format.name.toUpperCase()} files yet; send mark=implicit for the implicit label alone`, 'mark')
 }
 
@@ -166,16 +142,6 @@ function readOrReject(bytes: Uint8Array, format: CarrierFormat) {
 /** A failed budget is a 413/422 naming the limit; anything else goes on as it was. */
 function rethrowLimit(error: unknown): never {
   throw error instanceof LimitError ? uploadError(error) : error
-}
-
-/** The labelled file, read back first: exactly one label, the one just written, or no file (fail closed). */
-function labelledResponse(out: { bytes: Uint8Array; label: AigcLabel }, file: Upload, omission: Omission): Response {
-  try {
-    checkWritten(out.bytes, out.label, file.format)
-  } catch (error) {
-    throw uploadError(error)
-  }
-  return fileResponse(out.bytes, file.type, [out.label], omission)
 }
 
 function fileResponse(bytes: Uint8Array, type: string, labels: AigcLabel[], omission: Omission): Response {
