@@ -24,7 +24,7 @@ async function chatText(res: Response): Promise<string> {
 describe('default deny', () => {
   it('refuses a route the table does not name with a 501 naming it, and never calls the upstream', async () => {
     const t = await createTenant()
-    for (const [method, path] of [['GET', '/v1/containers/c1/files/f1/content'], ['POST', '/v1/evals'], ['GET', '/v1/chat/completions/c1/extra']]) {
+    for (const [method, path] of [['GET', '/v1/containers/c1/sessions'], ['POST', '/v1/evals'], ['GET', '/v1/chat/completions/c1/extra']]) {
       const res = await gateway(path!, { method, headers: { authorization: `Bearer ${t.key}` } })
       expect(res.status).toBe(501)
       expect((await res.json<any>()).error.message).toContain(`${method} ${path}`)

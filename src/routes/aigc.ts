@@ -65,7 +65,7 @@ aigc.post('/label', async (c) => {
   refuseUnmarkable(file.format, explicit)
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer'))
+  const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer')).catch(rethrowUpload)
   return fileResponse(out.bytes, file.type, [out.label], explicit ? undefined : 'not-requested')
 })
 
@@ -113,7 +113,7 @@ aigc.post('/propagate', async (c) => {
   }
   const text = PROPAGATION_MARK_TEXT[label.Label]
   const marks = explicit ? (text ? { text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
-  const out = await labelTypedFile(file, label, marks, await signing(c, 'propagator'))
+  const out = await labelTypedFile(file, label, marks, await signing(c, 'propagator')).catch(rethrowUpload)
   return fileResponse(out.bytes, file.type, [out.label], explicit ? undefined : 'not-requested')
 })
 
@@ -137,6 +137,10 @@ function readOrReject(bytes: Uint8Array, format: CarrierFormat) {
   } catch (error) {
     throw uploadError(error)
   }
+}
+
+function rethrowUpload(error: unknown): never {
+  throw uploadError(error)
 }
 
 /** A failed budget is a 413/422 naming the limit; anything else goes on as it was. */

@@ -7,7 +7,8 @@ import { concat, fromUtf8 } from '../formats/bytes'
 import { checkLimit, type LimitName } from '../limits'
 import { GatewayError } from '../errors'
 
-export async function readBody(request: Request, limit: LimitName, what: string): Promise<Uint8Array> {
+/** A request's (or an upstream answer's) body, within the named budget. */
+export async function readBody(request: Pick<Request, 'headers' | 'body'>, limit: LimitName, what: string): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? 0)
   if (declared > 0) checkLimit(limit, declared, what)
   const parts: Uint8Array[] = []

@@ -10,7 +10,6 @@ import { markContext } from '../image/runtime'
 import type { AigcLabel } from '../label/annex-e'
 import { affixesFor } from '../label/explicit-text'
 import type { Labels } from '../tenant/schema'
-import { uploadError } from './images'
 
 export interface TypedFile {
   bytes: Uint8Array
@@ -29,15 +28,14 @@ export type VisibleMarks = Pick<Labels, 'text' | 'image'>
 /** Whether the gateway can put a visible mark on this format (video and audio not yet). */
 export const takesVisibleMark = (format: CarrierFormat) => format.explicitText !== undefined || format.mime.startsWith('image/')
 
-/** The visible mark when `marks` are given, then the implicit label; failures are 4xx GatewayErrors. */
+/**
+ * The visible mark when `marks` are given, then the implicit label. Throws FormatError
+ * (LimitError included) for a file it cannot read: the caller says whose file that was.
+ */
 export async function labelTypedFile({ bytes, format }: TypedFile, label: AigcLabel, marks: VisibleMarks | undefined, signing: Signing): Promise<LabelledFile> {
-  try {
-    const input = marks && format.explicitText ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
-    const imageMark = marks && !format.explicitText ? markContext(marks.image) : undefined
-    const out = await labelFile(input, format, label, imageMark, signing)
-    checkWritten(out.bytes, out.label, format)
-    return out
-  } catch (error) {
-    throw uploadError(error)
-  }
+  const input = marks && format.explicitText ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
+  const imageMark = marks && !format.explicitText ? markContext(marks.image) : undefined
+  const out = await labelFile(input, format, label, imageMark, signing)
+  checkWritten(out.bytes, out.label, format)
+  return out
 }

@@ -21,14 +21,19 @@ export type Labeller =
   | { kind: 'image' }
   /** Speech to text: json, verbose_json, text, srt, vtt (routes/stored.ts). */
   | { kind: 'transcript' }
-  /** JSON Lines of batch results: each line's response labelled as the route it answers. */
-  | { kind: 'jsonl'; lines: 'openai-batch' | 'anthropic-batch' }
+  /** Anthropic batch results, JSON Lines: each line's message labelled (OpenAI's are files: `file`). */
+  | { kind: 'jsonl'; lines: 'anthropic-batch' }
+  /** A file download: labelled, passed or refused as the file's metadata says (routes/generated-files.ts). */
+  | { kind: 'file'; source: FileSource }
   /** Anthropic batch objects: their `results_url` is pointed back at the gateway. */
   | { kind: 'anthropic-batch' }
   /** No generated content in the JSON answer; a streamed answer would carry some, so it is refused. */
   | { kind: 'json-only'; why: string }
   | { kind: 'refuse'; why: string }
   | { kind: 'passthrough'; why: string }
+
+/** Where a downloaded file's metadata lives: the Files APIs, or an OpenAI container. */
+export type FileSource = 'file' | 'container-file'
 
 /** `client`: both APIs have this route; the client's headers say which one it speaks. */
 export type RouteDialect = UpstreamDialect | 'client'
@@ -143,8 +148,18 @@ export const ROUTES: readonly Route[] = [
   either('GET', '/v1/files', passthrough(METADATA)),
   either('GET', '/v1/files/{id}', passthrough(METADATA)),
   either('DELETE', '/v1/files/{id}', passthrough(DELETION)),
-  // Batch output files are model answers; anything else the labeller cannot read is refused.
-  either('GET', '/v1/files/{id}/content', { kind: 'jsonl', lines: 'openai-batch' }),
+  // Batch results and assistant outputs are model answers; the file's metadata says which it is.
+  either('GET', '/v1/files/{id}/content', { kind: 'file', source: 'file' }),
+  // Containers (code interpreter, skills): files the model wrote there have source "assistant".
+  openai('POST', '/v1/containers', passthrough(METADATA)),
+  openai('GET', '/v1/containers', passthrough(METADATA)),
+  openai('GET', '/v1/containers/{id}', passthrough(METADATA)),
+  openai('DELETE', '/v1/containers/{id}', passthrough(DELETION)),
+  openai('POST', '/v1/containers/{id}/files', passthrough('the metadata of a file the client uploaded')),
+  openai('GET', '/v1/containers/{id}/files', passthrough(METADATA)),
+  openai('GET', '/v1/containers/{id}/files/{file}', passthrough(METADATA)),
+  openai('DELETE', '/v1/containers/{id}/files/{file}', passthrough(DELETION)),
+  openai('GET', '/v1/containers/{id}/files/{file}/content', { kind: 'file', source: 'container-file' }),
   openai('POST', '/v1/uploads', passthrough(METADATA)),
   openai('POST', '/v1/uploads/{id}/parts', passthrough(METADATA)),
   openai('POST', '/v1/uploads/{id}/complete', passthrough(METADATA)),

@@ -8,6 +8,7 @@ import { GatewayError } from '../errors'
 import { tenantForKey } from '../tenant/service'
 import { forwardToUpstream, incomingHeaders, type UpstreamDialect } from '../upstream/client'
 import { aigc } from './aigc'
+import { fileContent } from './generated-files'
 import { imageCall } from './images'
 import { parseJsonObject } from './json'
 import { dialectOf, resolveRoute, type ResolvedRoute } from './route-table'
@@ -52,6 +53,8 @@ v1.all('*', async (c) => {
       return imageCall(c, upstreamPath.replace(/^\/images/, ''))
     case 'json-only':
       return jsonOnly(c, resolved, upstreamPath, labeller.why)
+    case 'file':
+      return fileContent(c, dialectOf(resolved.route, c.req.raw.headers), resolved.upstreamPath, route, labeller.source)
   }
   const upstream = await forward(c, resolved, upstreamPath, c.req.raw.body)
   switch (labeller.kind) {

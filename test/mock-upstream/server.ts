@@ -352,6 +352,43 @@ function imageTool(body: Json, scenario: string) {
   return { json: response, frames: events.map((e, sequence_number) => ({ event: e.type, data: JSON.stringify({ ...e, sequence_number }) })) }
 }
 
+/**
+ * Files API metadata and downloads: the id says what the file is. `file-out-*` and container
+ * files are a model's (purpose assistants_output, source assistant, downloadable),
+ * `file-user-*` the client's; anything else on /files is batch output.
+ */
+const GENERATED: Record<string, [type: string, body: () => Buffer]> = {
+  png: ['image/png', () => readFileSync('test/fixtures/images/plain.png')],
+  jpg: ['image/jpeg', () => readFileSync('test/fixtures/images/photo.jpg')],
+  md: ['text/markdown', () => Buffer.from('# 报告\n\n模型写的报告。\n')],
+  csv: ['text/csv', () => Buffer.from('a,b\n1,2\n')],
+  mp4: ['video/mp4', () => readFileSync('test/fixtures/video/faststart.mp4')],
+  broken: ['image/png', () => readFileSync('test/fixtures/images/plain.png').subarray(0, 60)],
+}
+
+function fileRoute(req: IncomingMessage, path: string, res: ServerResponse): boolean {
+  const match = /^\/(?:containers\/([^/]+)\/)?files\/([^/]+)(\/content)?$/.exec(path)
+  if (!match) return false
+  const [, container, id, content] = match as unknown as [string, string | undefined, string, string | undefined]
+  const user = id.startsWith('file-user') || id.startsWith('cfile-user')
+  const kind = /-(\w+)$/.exec(id)?.[1] ?? ''
+  if (!user && !(kind in GENERATED)) return false
+  if (!content) {
+    if (container) return json(res, 200, { id, object: 'container.file', container_id: container, path: `/mnt/data/${id}`, source: user ? 'user' : 'assistant', bytes: 10 }), true
+    if (req.headers['anthropic-version']) return json(res, 200, { type: 'file', id, filename: id, mime_type: 'application/octet-stream', size_bytes: 10, created_at: '2026-01-01T00:00:00Z', downloadable: !user }), true
+    return json(res, 200, { id, object: 'file', bytes: 10, filename: id, purpose: user ? 'user_data' : 'assistants_output', created_at: 0 }), true
+  }
+  if (user) {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' })
+    res.end('the client\'s own bytes')
+    return true
+  }
+  const [type, body] = GENERATED[kind]!
+  res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${id}"` })
+  res.end(body())
+  return true
+}
+
 const jsonl = (lines: unknown[]) => lines.map((l) => JSON.stringify(l)).join('\n') + '\n'
 
 /** Answers that read generated text back: stored completions and responses, items, batch results, transcripts. */
@@ -377,6 +414,7 @@ function storedRoute(req: IncomingMessage, path: string, text: string, res: Serv
     return true
   }
   if (method === 'POST' && path === '/messages/count_tokens') return json(res, 200, { input_tokens: 7 }), true
+  if (method === 'GET' && fileRoute(req, path, res)) return true
   if (method === 'GET' && path === '/chat/completions') return json(res, 200, { object: 'list', data: [chat({}, 'plain').json], has_more: false }), true
   if (!stored || (method !== 'GET' && stored[1] !== 'messages/batches')) return false
   const [, kind, id, rest] = stored
@@ -397,6 +435,7 @@ function storedRoute(req: IncomingMessage, path: string, text: string, res: Serv
   }
   if (kind === 'conversations' && rest === 'items') return json(res, 200, { object: 'list', data: [user, assistant], has_more: false }), true
   if (kind === 'threads' && rest === 'messages') return json(res, 200, { object: 'list', data: [threadMessage('user', '你好'), threadMessage('assistant', ANSWER)] }), true
+  if (kind === 'files' && !rest) return json(res, 200, { id, object: 'file', bytes: 10, filename: id, purpose: id === 'file-pdf' ? 'assistants_output' : 'batch_output', created_at: 0 }), true
   if (kind === 'files' && rest === 'content') {
     if (id === 'file-pdf') {
       res.writeHead(200, { 'content-type': 'application/pdf' })
