@@ -121,6 +121,9 @@ interface MetaLabel {
   variant?: CarrierVariant
 }
 
+/** An iTunes (mdir) list item named AIGC: by its four-character code or as a `----` freeform item. */
+const isItunesLabel = (bytes: Uint8Array, item: Box) => item.type === KEY || (item.type === '----' && freeformName(bytes, item) === KEY)
+
 /** The AIGC values in one meta box; `bare` is a meta directly under moov. */
 function metaLabels(bytes: Uint8Array, meta: Meta, bare: boolean): MetaLabel[] {
   const ilst = meta.parts.find((p) => p.type === 'ilst')
@@ -137,8 +140,7 @@ function metaLabels(bytes: Uint8Array, meta: Meta, bare: boolean): MetaLabel[] {
     }
   } else if (meta.handler === 'mdir') {
     for (const item of items) {
-      const named = item.type === KEY || (item.type === '----' && freeformName(bytes, item) === KEY)
-      const raw = named ? itemText(bytes, item) : undefined
+      const raw = isItunesLabel(bytes, item) ? itemText(bytes, item) : undefined
       if (raw !== undefined) found.push({ raw, variant: 'mp4-itunes-item' })
     }
   }
@@ -178,7 +180,7 @@ function rewriteMeta(bytes: Uint8Array, meta: Meta, json: string | undefined): U
       const copy = bytes.slice(item.start, item.end)
       putU32be(copy, 4, newIndex(old))
       items.push(copy)
-    } else if (!(item.type === KEY || (item.type === '----' && freeformName(bytes, item) === KEY))) {
+    } else if (!isItunesLabel(bytes, item)) {
       items.push(bytes.subarray(item.start, item.end))
     }
   }
@@ -222,10 +224,6 @@ function newMeta(json: string): Uint8Array {
   return rewriteMeta(bare, readMeta(bare, mp4Boxes(bare, 0, bare.length, 'meta box')[0]!), json)
 }
 
-function hasLabels(bytes: Uint8Array, meta: Meta, bare: boolean): boolean {
-  return metaLabels(bytes, meta, bare).length > 0
-}
-
 function rewriteUdta(bytes: Uint8Array, udta: Box, json: string): Uint8Array {
   let placed = false
   const parts: Uint8Array[] = []
@@ -239,7 +237,7 @@ function rewriteUdta(bytes: Uint8Array, udta: Box, json: string): Uint8Array {
       parts.push(rewriteMeta(bytes, meta, json))
       placed = true
     } else {
-      parts.push(hasLabels(bytes, meta, false) ? rewriteMeta(bytes, meta, undefined) : bytes.subarray(child.start, child.end))
+      parts.push(metaLabels(bytes, meta, false).length > 0 ? rewriteMeta(bytes, meta, undefined) : bytes.subarray(child.start, child.end))
     }
   }
   if (!placed) parts.push(newMeta(json))
@@ -279,7 +277,7 @@ function mapChunkOffsets(bytes: Uint8Array, table: Box, move: (offset: number) =
 }
 
 /** The new moov: udta (and with it the label) rewritten, old labels elsewhere dropped, chunk offsets moved. */
-export function labelledMoov(moovBytes: Uint8Array, json: string, moovStart: number): Uint8Array {
+function labelledMoov(moovBytes: Uint8Array, json: string, moovStart: number): Uint8Array {
   const moov: Box = mp4Boxes(moovBytes, 0, moovBytes.length, 'moov box')[0]!
   const parts: Uint8Array[] = []
   let udtaSeen = false
@@ -290,7 +288,7 @@ export function labelledMoov(moovBytes: Uint8Array, json: string, moovStart: num
       udtaSeen = true
     } else if (child.type === 'meta') {
       const meta = readMeta(moovBytes, child)
-      if (hasLabels(moovBytes, meta, true)) parts.push(rewriteMeta(moovBytes, meta, undefined))
+      if (metaLabels(moovBytes, meta, true).length > 0) parts.push(rewriteMeta(moovBytes, meta, undefined))
       else parts.push(moovBytes.subarray(child.start, child.end))
     } else {
       parts.push(moovBytes.subarray(child.start, child.end))
@@ -312,7 +310,7 @@ export function labelledMoov(moovBytes: Uint8Array, json: string, moovStart: num
  * and moov's children but `udta` and a bare `meta`, with each chunk offset taken as if
  * moov had no length (a label write moves the media after moov by its growth).
  */
-export function moovContent(moovBytes: Uint8Array, moovStart: number): Uint8Array[] {
+function moovContent(moovBytes: Uint8Array, moovStart: number): Uint8Array[] {
   const moov: Box = mp4Boxes(moovBytes, 0, moovBytes.length, 'moov box')[0]!
   const oldEnd = moovStart + moovBytes.length
   const parts: Uint8Array[] = []

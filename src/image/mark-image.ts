@@ -6,7 +6,7 @@
  * (EXIF, ICC…) carried over; WebP lossless or lossy as it was, with its ICC profile, EXIF and XMP; GIF frame by frame. Animated
  * PNG and WebP are refused: marking only their first frame would pass the others on unlabelled.
  */
-import { concat, FormatError, latin1, u16be, u24le, u32be } from '../formats/bytes'
+import { concat, FormatError, latin1, u16be, u16le, u24le, u32be } from '../formats/bytes'
 import { formatFor } from '../formats'
 import { jpegSegments } from '../formats/jpeg'
 import { pngChunks } from '../formats/png'
@@ -116,7 +116,8 @@ export function imageSize(bytes: Uint8Array, format: string): { width: number; h
     if (first.fourcc === 'VP8 ' && d.length >= 10) return { width: (d[6]! | (d[7]! << 8)) & 0x3fff, height: (d[8]! | (d[9]! << 8)) & 0x3fff }
     throw new FormatError('corrupt WebP header')
   }
-  return { width: bytes[6]! | (bytes[7]! << 8), height: bytes[8]! | (bytes[9]! << 8) }
+  if (format === 'gif') return { width: u16le(bytes, 6), height: u16le(bytes, 8) }
+  throw new FormatError(`${format} is not an image format`)
 }
 
 function blendPixels(pixels: Pixels, placement: Placement): void {
