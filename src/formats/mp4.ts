@@ -28,8 +28,12 @@ const KEY = 'AIGC'
 const UTF8_DATA = 1
 const MOOV = 'moov'
 
-/** The boxes in [start, end): 32- and 64-bit sizes, size 0 (to the end) only where allowed. */
-export function mp4Boxes(bytes: Uint8Array, start: number, end: number, what: string): Box[] {
+/**
+ * The boxes in [start, end): 32- and 64-bit sizes; size 0 ("to the end of the file", ISO/IEC
+ * 14496-12 4.2) only at the file's top level, where `last` is set: inside a box it would
+ * swallow the boxes after it, a box the label write adds included.
+ */
+export function mp4Boxes(bytes: Uint8Array, start: number, end: number, what: string, last = false): Box[] {
   const boxes: Box[] = []
   let at = start
   while (at < end) {
@@ -46,6 +50,7 @@ export function mp4Boxes(bytes: Uint8Array, start: number, end: number, what: st
       size = high * 2 ** 32 + u32be(bytes, at + 12)
       header = 16
     } else if (size === 0) {
+      if (!last) throw new FormatError(`the ${type} box in the ${what} has size 0, which only the file's last box may have`)
       size = end - at
     }
     if (size < header) throw new FormatError(`the ${type} box has an impossible size ${size}`)
@@ -121,6 +126,13 @@ interface MetaLabel {
   variant?: CarrierVariant
 }
 
+/** The key (1-based) an mdta list item names; an item naming no key would take the index of the key a write appends. */
+function keyIndex(bytes: Uint8Array, item: Box, names: string[]): number {
+  const index = u32be(bytes, item.start + 4)
+  if (index < 1 || index > names.length) throw new FormatError(`an ilst item names key ${index} of the ${names.length} in its keys box`)
+  return index
+}
+
 /** An iTunes (mdir) list item named AIGC: by its four-character code or as a `----` freeform item. */
 const isItunesLabel = (bytes: Uint8Array, item: Box) => item.type === KEY || (item.type === '----' && freeformName(bytes, item) === KEY)
 
@@ -134,7 +146,7 @@ function metaLabels(bytes: Uint8Array, meta: Meta, bare: boolean): MetaLabel[] {
     const keysBox = meta.parts.find((p) => p.type === 'keys')
     const names = keysBox ? readKeys(bytes, keysBox) : []
     for (const item of items) {
-      const name = names[u32be(bytes, item.start + 4) - 1]
+      const name = names[keyIndex(bytes, item, names) - 1]
       const raw = name === KEY ? itemText(bytes, item) : undefined
       if (raw !== undefined) found.push({ raw, ...(bare ? { variant: 'mp4-moov-meta' as const } : {}) })
     }
@@ -148,7 +160,7 @@ function metaLabels(bytes: Uint8Array, meta: Meta, bare: boolean): MetaLabel[] {
 }
 
 function topLevel(bytes: Uint8Array): { boxes: Box[]; moov: Box } {
-  const boxes = mp4Boxes(bytes, 0, bytes.length, 'file')
+  const boxes = mp4Boxes(bytes, 0, bytes.length, 'file', true)
   const moovs = boxes.filter((b) => b.type === MOOV)
   if (moovs.length !== 1) throw new FormatError(moovs.length ? 'more than one moov box' : 'no moov box: not a complete MP4/MOV file')
   return { boxes, moov: moovs[0]! }
@@ -175,7 +187,7 @@ function rewriteMeta(bytes: Uint8Array, meta: Meta, json: string | undefined): U
   const items: Uint8Array[] = []
   for (const item of ilst ? children(bytes, ilst) : []) {
     if (meta.handler === 'mdta') {
-      const old = u32be(bytes, item.start + 4)
+      const old = keyIndex(bytes, item, names)
       if (names[old - 1] === KEY) continue
       const copy = bytes.slice(item.start, item.end)
       putU32be(copy, 4, newIndex(old))

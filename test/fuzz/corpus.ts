@@ -8,9 +8,9 @@ import { join } from 'node:path'
 import type { Seed } from './harness'
 import type { FuzzFormat } from './mutate'
 
-const DIRS = ['test/fixtures/images', 'test/fixtures/hostile', 'test/fuzz/seeds']
+const DIRS = ['test/fixtures/images', 'test/fixtures/hostile', 'test/fixtures/video', 'test/fuzz/seeds']
 
-const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown' }
+const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', mp4: 'mp4', mov: 'mp4', m4a: 'mp4' }
 
 export function formatOfFile(name: string): FuzzFormat | undefined {
   return BY_EXTENSION[name.split('.').pop()!.toLowerCase()]

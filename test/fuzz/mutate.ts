@@ -7,8 +7,9 @@
  */
 import { concat, putU32be, putU32le, u16be, u32be, u32le, utf8, fromUtf8 } from '../../src/formats/bytes'
 
-export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown'
-export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown']
+/** `mp4` is the ISO base media family: MP4, MOV and M4A. */
+export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'mp4'
+export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'mp4']
 
 /** mulberry32: small, fast, and good enough to pick mutations. */
 export interface Rng {
@@ -278,6 +279,37 @@ const gif: Mutator[] = [
   },
 ]
 
+// --- ISO base media (MP4, MOV, M4A): boxes, and the boxes inside the containers that hold the label.
+
+const MP4_CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'udta', 'meta', 'ilst', 'edts', 'dinf'])
+
+function mp4BoxSpans(b: Uint8Array, start = 0, end = b.length, spans: Span[] = []): Span[] {
+  for (let p = start; p + 8 <= end && spans.length < 10_000; ) {
+    const size = u32be(b, p)
+    if (size < 8 || p + size > end) break
+    const tag = String.fromCharCode(...b.subarray(p + 4, p + 8))
+    spans.push({ start: p, end: p + size, lengthAt: p, tag })
+    // A full box (meta) has four bytes of version and flags before its children.
+    if (MP4_CONTAINERS.has(tag)) mp4BoxSpans(b, p + (tag === 'meta' && u32be(b, p + 8) === 0 ? 12 : 8), p + size, spans)
+    p += size
+  }
+  return spans
+}
+
+const mp4: Mutator[] = [
+  ...spanMutators(mp4BoxSpans, 4, 'be'),
+  (b, r) => {
+    // 64-bit sizes and size 0 (to the end of the file).
+    const spans = mp4BoxSpans(b)
+    if (!spans.length) return undefined
+    const s = r.pick(spans)
+    const out = copy(b)
+    const v = r.pick([0, 1])
+    putU32be(out, s.lengthAt, v)
+    return [out, `${s.tag} size ${v}`]
+  },
+]
+
 /** Duplicate, delete, swap, and corrupt the length field of structural units found by `spans`. */
 function spanMutators(spans: (b: Uint8Array) => Span[], width: 1 | 2 | 4, order: 'be' | 'le'): Mutator[] {
   const withSpans = (f: (b: Uint8Array, r: Rng, all: Span[]) => [Uint8Array, string] | undefined): Mutator => (b, r) => {
@@ -377,7 +409,7 @@ function markdownMutators(): Mutator[] {
   ]
 }
 
-const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators() }
+const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), mp4 }
 
 const MAX_MUTANT_BYTES = 2 * 1024 * 1024
 
