@@ -16,6 +16,7 @@ const CONTENT_FREE = new Set([
   'openai-responses-background-queued.json',
   'anthropic-count-tokens.json',
   'anthropic-models.json',
+  'openai-file-batch-output.json',
 ])
 
 function exchange(file: string, body: string | Uint8Array, headers: Record<string, string> = {}, request?: unknown): Exchange {

@@ -90,6 +90,8 @@ export const CASES: ReplayCase[] = [
   // Conversation items: https://platform.openai.com/docs/api-reference/conversations/list-items
   { method: 'GET', path: '/openai/v1/conversations/conv_123/items', auth: 'bearer', file: 'openai-conversation-items.json' },
   // Batch output file, one response per line: https://platform.openai.com/docs/guides/batch
+  // Its metadata (https://platform.openai.com/docs/api-reference/files/object) is read first: purpose batch_output.
+  { method: 'GET', path: '/openai/v1/files/file-batch-output-1', auth: 'bearer', file: 'openai-file-batch-output.json' },
   { method: 'GET', path: '/openai/v1/files/file-batch-output-1/content', auth: 'bearer', file: 'openai-batch-output.jsonl' },
   // Transcription (json): https://platform.openai.com/docs/api-reference/audio/json-object
   { method: 'POST', path: '/openai/v1/audio/transcriptions', auth: 'bearer', file: 'openai-transcription.json' },
