@@ -294,8 +294,9 @@ function headerEdits(text: string, headerFooter: XmlElement, header: string, wha
 const DEFAULT_SLIDE = { cx: 9144000, cy: 6858000 }
 
 /**
- * PPTX: a text box across the top of the first slide (head) and/or across the bottom of the
- * last slide (tail), on top of everything else on it.
+ * PPTX: a text box across the top of the first slide (head) and/or across its bottom (tail),
+ * on top of everything else on it: the issue asks for the first slide at least, and a reader
+ * who only opens a deck sees that one. The tail label is repeated on the last slide.
  */
 const slideLabels: ExplicitEdit = (pkg, head, tail) => {
   const presentation = pkg.main.name
@@ -312,7 +313,8 @@ const slideLabels: ExplicitEdit = (pkg, head, tail) => {
     boxes.set(name, [...(boxes.get(name) ?? []), { label, top }])
   }
   place(slides[0]!, head, true)
-  place(slides[slides.length - 1]!, tail, false)
+  place(slides[0]!, tail, false)
+  if (slides.length > 1) place(slides[slides.length - 1]!, tail, false)
   return [...boxes].map(([name, labels]): [string, string] => {
     const text = requiredPart(pkg, name)
     let id = 0

@@ -203,7 +203,7 @@ print([e.tag[len(S):] for e in sheet])`, path]).trim().split('\n')
     expect(xml).toContain('<oddHeader>&amp;LLeft&amp;C本内容由人工智能生成\nTitle</oddHeader>')
   })
 
-  it('PPTX: a text box at the top of the first slide and at the bottom of the last', () => {
+  it('PPTX: text boxes at the top and bottom of the first slide, and the end label at the bottom of the last', () => {
     const path = file('explicit.pptx', writeLabel(pptx.explicitText!(officePackage('pptx'), AFFIXES), label))
     const boxes = (slide: string) => run('python3', ['-c', `
 import sys, zipfile, xml.etree.ElementTree as ET
@@ -215,7 +215,7 @@ assert len(ids) == len(set(ids)), ids
 for sp in tree.findall(P + 'sp'):
     off = sp.find(P + 'spPr/' + A + 'xfrm/' + A + 'off')
     print(''.join(t.text for t in sp.iter(A + 't')), off.get('y') if off is not None else '-')`, path, slide]).trim().split('\n')
-    expect(boxes('ppt/slides/slide1.xml')).toEqual(['Title slide -', '本内容由人工智能生成 137160'])
+    expect(boxes('ppt/slides/slide1.xml')).toEqual(['Title slide -', '本内容由人工智能生成 137160', 'AI生成 6172200'])
     expect(boxes('ppt/slides/slide2.xml')).toEqual(['Last slide -', 'AI生成 6172200'])
   })
 
