@@ -233,19 +233,24 @@ const wordParagraphs: ExplicitEdit = (pkg, head, tail) => {
 /** CT_Worksheet's children that follow headerFooter (ECMA-376 Part 1, 18.3.1.99): it goes before the first of them. */
 const AFTER_HEADER_FOOTER = new Set(['rowBreaks', 'colBreaks', 'customProperties', 'cellWatches', 'ignoredErrors', 'smartTags', 'drawing', 'legacyDrawing', 'legacyDrawingHF', 'drawingHF', 'picture', 'oleObjects', 'controls', 'webPublishItems', 'tableParts', 'extLst'])
 
+/** Rows in a worksheet (ECMA-376 Part 1, 18.3.1.73: `r` is at most 1048576). */
+const MAX_ROWS = 1_048_576
+
 /** The sheet's first relationship id attribute (`r:id`, whatever the prefix). */
 const relationshipId = (el: XmlElement) => [...el.attrs].find(([name]) => name.endsWith(':id'))?.[1] ?? ''
 
 /**
- * XLSX, on the first sheet of the workbook: the tail label in column A of a new row below
+ * XLSX, on the first visible sheet of the workbook: the tail label in column A of a new row below
  * the used rows (one blank row apart), which a reader sees in the grid; the head label in
  * the centre of the odd-page header, which Excel and LibreOffice show in page layout and on
  * every printed page (a row above the data would shift every reference, formula and merge).
  */
 const sheetLabels: ExplicitEdit = (pkg, head, tail) => {
   const workbook = pkg.main.name
-  const sheetRef = parseXml(requiredPart(pkg, workbook), workbook, 2).children.find((el) => el.local === 'sheets')?.children.find((el) => el.local === 'sheet')
-  if (!sheetRef) throw new FormatError(`${workbook} has no sheet`)
+  const sheets = parseXml(requiredPart(pkg, workbook), workbook, 2).children.find((el) => el.local === 'sheets')?.children.filter((el) => el.local === 'sheet') ?? []
+  // A hidden sheet (state hidden or veryHidden) is one no reader sees.
+  const sheetRef = sheets.find((el) => (el.attrs.get('state') ?? 'visible') === 'visible')
+  if (!sheetRef) throw new FormatError(`${workbook} has no visible sheet`)
   const name = relatedPart(pkg, workbook, relationshipId(sheetRef))
   const text = requiredPart(pkg, name)
   const root = parseXml(text, name, 2)
@@ -257,6 +262,7 @@ const sheetLabels: ExplicitEdit = (pkg, head, tail) => {
     let lastRow = 0
     for (const row of sheetData.children) if (row.local === 'row') lastRow = Number(row.attrs.get('r')) || lastRow + 1
     const r = lastRow ? lastRow + 2 : 1
+    if (r > MAX_ROWS) throw new FormatError(`${name} has no row left below its used rows for the visible label`)
     const row = `<${q('row')} r="${r}"><${q('c')} r="A${r}" t="inlineStr"><${q('is')}><${q('t')}>${escapeXmlText(tail)}</${q('t')}></${q('is')}></${q('c')}></${q('row')}>`
     edits.push(...insideEdits(sheetData, '', row))
   }

@@ -158,9 +158,8 @@ export function textContent(text: string, el: XmlElement, what: string): string 
     out += decodeXml(text.slice(at, stop), what)
     if (stop === el.closeStart) break
     if (text.startsWith('<![CDATA[', lt)) {
-      const end = text.indexOf(']]>', lt + 9)
-      out += text.slice(lt + 9, end)
-      at = end + 3
+      at = skipPast(text, lt + 9, ']]>', what)
+      out += text.slice(lt + 9, at - 3)
     } else at = skipPast(text, lt + 1, text.startsWith('<!--', lt) ? '-->' : '>', what)
   }
   return out

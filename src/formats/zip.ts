@@ -122,6 +122,7 @@ function centralEntry(bytes: Uint8Array, record: Uint8Array, limit: number): Zip
   if (start + LOCAL_SIZE > limit || u32le(bytes, start) !== LOCAL) throw new FormatError(`the ZIP entry ${name} has no local header at offset ${start}`)
   const localName = bytes.subarray(start + LOCAL_SIZE, start + LOCAL_SIZE + u16le(bytes, start + 26))
   if (!sameBytes(localName, nameBytes)) throw new FormatError(`the ZIP entry ${name}'s local header names another file`)
+  if (u16le(bytes, start + 8) !== method) throw new FormatError(`the ZIP entry ${name}'s local header names another compression method`)
   const dataStart = start + LOCAL_SIZE + localName.length + u16le(bytes, start + 28)
   let end = dataStart + compressedSize
   if (end > limit) throw new FormatError(`the ZIP entry ${name}'s data runs past the central directory`)
@@ -134,7 +135,7 @@ function centralEntry(bytes: Uint8Array, record: Uint8Array, limit: number): Zip
       throw new FormatError(`the ZIP entry ${name}'s data descriptor disagrees with the central directory`)
     }
     end = fields + 12
-  } else if (u16le(bytes, start + 8) !== method || u32le(bytes, start + 14) !== crc || u32le(bytes, start + 18) !== compressedSize || u32le(bytes, start + 22) !== size) {
+  } else if (u32le(bytes, start + 14) !== crc || u32le(bytes, start + 18) !== compressedSize || u32le(bytes, start + 22) !== size) {
     throw new FormatError(`the ZIP entry ${name}'s local header disagrees with the central directory`)
   }
   return { name, record, method, crc, compressedSize, size, start, dataStart, end }

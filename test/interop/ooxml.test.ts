@@ -203,6 +203,12 @@ print([e.tag[len(S):] for e in sheet])`, path]).trim().split('\n')
     expect(xml).toContain('<oddHeader>&amp;LLeft&amp;C本内容由人工智能生成\nTitle</oddHeader>')
   })
 
+  it('XLSX: a hidden first sheet is passed over for the first visible one', () => {
+    const workbook = `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Hidden" sheetId="1" state="hidden" r:id="rId2"/><sheet name="Data" sheetId="2" r:id="rId1"/></sheets></workbook>`
+    const input = officePackage('xlsx', { parts: { 'xl/workbook.xml': workbook } })
+    expect(xmlText(file('hidden.xlsx', xlsx.explicitText!(input, { prefix: '', suffix: 'AI生成' })), 'xl/worksheets/sheet1.xml')).toContain('<row r="5"><c r="A5" t="inlineStr"><is><t>AI生成</t>')
+  })
+
   it('PPTX: text boxes at the top and bottom of the first slide, and the end label at the bottom of the last', () => {
     const path = file('explicit.pptx', writeLabel(pptx.explicitText!(officePackage('pptx'), AFFIXES), label))
     const boxes = (slide: string) => run('python3', ['-c', `
