@@ -288,6 +288,7 @@ function headerEdits(text: string, headerFooter: XmlElement, header: string, wha
     const oddHeader = qualified(headerFooter.prefix, 'oddHeader')
     return insideEdits(headerFooter, `<${oddHeader}>&amp;C${header}</${oddHeader}>`, '')
   }
+  if (odd.selfClosing) return [{ start: headerFooter.start + odd.start, end: headerFooter.start + odd.end, text: `<${odd.name}>&amp;C${header}</${odd.name}>` }]
   const source = text.slice(headerFooter.start + odd.openEnd, headerFooter.start + odd.closeStart)
   // After an explicit centre code; else before text that is centred by default, or beside the left/right sections.
   const centre = source.indexOf('&amp;C')

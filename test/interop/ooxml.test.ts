@@ -201,6 +201,8 @@ print([e.tag[len(S):] for e in sheet])`, path]).trim().split('\n')
     const xml = xmlText(file('header.xlsx', xlsx.explicitText!(input, AFFIXES)), 'xl/worksheets/sheet1.xml')
     expect(xml).toContain('<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>AI生成</t></is></c></row></sheetData>')
     expect(xml).toContain('<oddHeader>&amp;LLeft&amp;C本内容由人工智能生成\nTitle</oddHeader>')
+    const empty = officePackage('xlsx', { parts: { 'xl/worksheets/sheet1.xml': sheet.replace(/<oddHeader>.*<\/oddHeader>/, '<oddHeader/>') } })
+    expect(xmlText(file('empty-header.xlsx', xlsx.explicitText!(empty, AFFIXES)), 'xl/worksheets/sheet1.xml')).toContain('<headerFooter><oddHeader>&amp;C本内容由人工智能生成</oddHeader></headerFooter>')
   })
 
   it('XLSX: a hidden first sheet is passed over for the first visible one', () => {
