@@ -185,17 +185,17 @@ export const LIMITS = {
   },
   zipInflatedBytes: {
     name: 'zip_inflated_bytes',
-    max: 256 * MiB,
+    max: 64 * MiB,
     unit: 'bytes',
     status: 422,
-    why: 'every entry is inflated once, streamed through the content hash and not kept; a deflate bomb (1 GiB in one part) is stopped at this total, declared or actual',
+    why: 'every entry is inflated for the content binding and its parts are held until hashed, beside the upload and its labelled copy; a deflate bomb (1 GiB in one part) is stopped at this total as declared, and an entry that inflates past its declared size is stopped there',
   },
   zipInflateRatio: {
     name: 'zip_inflate_ratio',
-    max: 1000,
+    max: 1032,
     unit: 'count',
     status: 422,
-    why: "deflate's own ceiling is about 1032:1; an entry claiming more is not deflate data a writer made",
+    why: 'deflate cannot do better than 1032:1 (a 258-byte match in two bits); an entry claiming more lies about its size',
   },
   xmlPartBytes: {
     name: 'xml_part_bytes',

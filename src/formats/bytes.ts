@@ -1,5 +1,5 @@
 /** Byte helpers shared by the format modules: bounds-checked reads, text, CRC-32. */
-import { Unzlib } from 'fflate'
+import { Inflate, Unzlib } from 'fflate'
 
 /** Malformed or unsupported input; routes answer it with a 4xx. */
 export class FormatError extends Error {}
@@ -47,14 +47,21 @@ const decoder = new TextDecoder()
 export const fromUtf8 = (b: Uint8Array) => decoder.decode(b)
 
 /**
- * Inflates zlib data, refusing to produce more than `max` bytes: fed in small slices so a
- * decompression bomb is stopped after a few megabytes, not after it filled memory. Going
- * past `max` throws `tooLarge()` (callers pass a LimitError naming their budget).
+ * Inflates zlib data (or raw deflate, as ZIP entries hold it), refusing to produce more than
+ * `max` bytes: fed in small slices so a decompression bomb is stopped after a few megabytes,
+ * not after it filled memory. Going past `max` throws `tooLarge()` (callers pass a LimitError
+ * naming their budget).
  */
-export function inflateCapped(data: Uint8Array, max: number, what: string, tooLarge = () => new FormatError(`${what} inflates beyond ${max} bytes`)): Uint8Array {
+export function inflateCapped(
+  data: Uint8Array,
+  max: number,
+  what: string,
+  tooLarge = () => new FormatError(`${what} inflates beyond ${max} bytes`),
+  wrapping: 'zlib' | 'raw' = 'zlib',
+): Uint8Array {
   const parts: Uint8Array[] = []
   let size = 0
-  const stream = new Unzlib((chunk) => {
+  const stream = new (wrapping === 'zlib' ? Unzlib : Inflate)((chunk) => {
     size += chunk.length
     if (size <= max) parts.push(chunk)
   })
