@@ -8,8 +8,8 @@
  * not repaired.
  */
 import { checkLimit } from '../limits'
-import { FormatError, inflateCapped, latin1, need } from './bytes'
-import { dictName, dictNumber, dictValue, indirectObject, integer, keyword, needInteger, objectStartsAt, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
+import { FormatError, inflateCapped, latin1, need, startsWith } from './bytes'
+import { ascii, dictName, dictNumber, dictValue, indirectObject, integer, keyword, needInteger, objectStartsAt, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
 
 export type XrefEntry = { type: 'free' } | { type: 'offset'; offset: number; gen: number } | { type: 'compressed'; stream: number; index: number }
 
@@ -81,8 +81,14 @@ function findStartxref(bytes: Uint8Array): number {
   const from = Math.max(0, bytes.length - TAIL)
   const at = latin1(bytes, from).lastIndexOf('startxref')
   if (at === -1) throw new FormatError('no startxref at the end of the PDF: truncated?')
-  return needInteger(bytes, from + at + 'startxref'.length, 'the startxref offset').value
+  const offset = needInteger(bytes, from + at + 'startxref'.length, 'the startxref offset')
+  let end = offset.end
+  while (bytes[end] === 10 || bytes[end] === 13 || bytes[end] === 32) end++
+  if (!startsWith(bytes, EOF, end)) throw new FormatError('no %%EOF after startxref: truncated PDF?')
+  return offset.value
 }
+
+const EOF = ascii('%%EOF')
 
 function readSection(bytes: Uint8Array, offset: number, counted: { entries: number }, only?: 'stream'): XrefSection {
   if (offset >= bytes.length) throw new FormatError(`a cross-reference offset (${offset}) points past the end of the PDF: truncated?`)
