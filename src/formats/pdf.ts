@@ -19,13 +19,13 @@ const MAGIC = ascii('%PDF-')
 /** An object stream is inflated whole to reach the Info dictionary in it; writers make them of ~100 objects. */
 const OBJECT_STREAM_BYTES = 32 * 1024 * 1024
 
-interface PdfFile {
+export interface PdfFile {
   bytes: Uint8Array
   xref: Xref
   trailer: PdfDict
 }
 
-function open(bytes: Uint8Array): PdfFile {
+export function open(bytes: Uint8Array): PdfFile {
   if (!startsWith(bytes, MAGIC)) throw new FormatError('not a PDF: no %PDF- header')
   const xref = readXref(bytes)
   const trailer = xref.sections[0]!.trailer
@@ -34,7 +34,7 @@ function open(bytes: Uint8Array): PdfFile {
 }
 
 /** The object `ref` names, from its offset or its object stream; undefined for a free or absent one (§7.3.10: null). */
-function resolve(file: PdfFile, ref: PdfValue): PdfValue | undefined {
+export function resolve(file: PdfFile, ref: PdfValue): PdfValue | undefined {
   if (ref.kind !== 'ref') return ref
   const entry = file.xref.entries.get(ref.num)
   if (!entry || entry.type === 'free') return undefined
@@ -161,16 +161,78 @@ function original(file: PdfFile): Uint8Array {
 
 const NL = ascii('\n')
 
-/** The cross-reference stream of an update: two rows, `[1 offset 0]`, for the Info and for itself. */
-function xrefStream(num: number, infoOffset: number, offset: number, trailer: Uint8Array[]): Uint8Array {
-  const width = Math.max(1, Math.ceil(Math.log2(offset + 1) / 8))
-  const rows = new Uint8Array(2 * (width + 2))
-  for (const [row, value] of [infoOffset, offset].entries()) {
-    rows[row * (width + 2)] = 1
-    for (let b = 0; b < width; b++) rows[row * (width + 2) + 1 + b] = Math.floor(value / 256 ** (width - 1 - b)) & 0xff
+export interface NewObject {
+  num: number
+  gen: number
+  /** The object's value as PDF syntax (a stream with its `stream … endstream`). */
+  body: Uint8Array
+}
+
+/** Consecutive object numbers as cross-reference subsections: `[first, count]` pairs. */
+function runs(nums: number[]): [number, number][] {
+  const out: [number, number][] = []
+  for (const num of nums) {
+    const last = out[out.length - 1]
+    if (last && last[0] + last[1] === num) last[1]++
+    else out.push([num, 1])
   }
-  const dict = [ascii(`${num} 0 obj\n<< /Type /XRef /W [1 ${width} 1] /Index [${num - 1} 2] /Length ${rows.length}`), ...trailer, ascii(' >>\nstream\n')]
-  return concat([...dict, rows, ascii('\nendstream\nendobj\n')])
+  return out
+}
+
+/**
+ * An incremental update (§7.5.6): `objects` after the file's bytes, then a cross-reference
+ * section of the kind the file's newest one is, whose trailer keeps `/Root` and `/ID`, names
+ * `info` (the `/Info` entry as written) and points `/Prev` at the section before.
+ */
+export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Array | undefined): Uint8Array {
+  const { bytes, xref, trailer } = file
+  const root = trailer.get('Root')
+  if (!root) throw new FormatError('the PDF trailer has no /Root')
+  const last = bytes[bytes.length - 1]
+  const parts: Uint8Array[] = last === 10 || last === 13 ? [] : [NL]
+  let offset = bytes.length + parts.length
+  const offsets = new Map<number, [number, number]>()
+  for (const { num, gen, body } of [...objects].sort((a, b) => a.num - b.num)) {
+    offsets.set(num, [offset, gen])
+    const object = concat([ascii(`${num} ${gen} obj\n`), body, ascii('\nendobj\n')])
+    parts.push(object)
+    offset += object.length
+  }
+  const id = trailer.get('ID')
+  const common = [ascii(' '), root.raw, ...(info ? [ascii(' '), info] : []), ascii(` /Prev ${xref.startxref}`), ...(id ? [ascii(' '), id.raw] : [])]
+  const highest = Math.max(xref.size, ...objects.map((o) => o.num + 1))
+  if (xref.sections[0]!.kind === 'table') {
+    let table = 'xref\n'
+    for (const [first, count] of runs([...offsets.keys()])) {
+      table += `${first} ${count}\n`
+      for (let num = first; num < first + count; num++) table += `${String(offsets.get(num)![0]).padStart(10, '0')} ${String(offsets.get(num)![1]).padStart(5, '0')} n \n`
+    }
+    parts.push(ascii(`${table}trailer\n<< /Size ${highest}`), ...common, ascii(' >>\n'))
+  } else {
+    offsets.set(highest, [offset, 0])
+    parts.push(xrefStream(highest, offsets, [ascii(` /Size ${highest + 1}`), ...common]))
+  }
+  checkLimit('pdfObjects', highest + 1, "the PDF's objects with the update's")
+  return concat([bytes, ...parts, ascii(`startxref\n${offset}\n%%EOF\n`)])
+}
+
+/** A cross-reference stream of rows `[1 offset gen]`, itself the last of `rows`. */
+function xrefStream(num: number, rows: Map<number, [number, number]>, trailer: Uint8Array[]): Uint8Array {
+  const ownOffset = rows.get(num)![0]
+  const width = Math.max(1, Math.ceil(Math.log2(ownOffset + 1) / 8))
+  const data = new Uint8Array(rows.size * (width + 3))
+  let at = 0
+  const nums = [...rows.keys()].sort((a, b) => a - b)
+  for (const n of nums) {
+    const [offset, gen] = rows.get(n)!
+    data[at++] = 1
+    for (let b = width - 1; b >= 0; b--) data[at++] = Math.floor(offset / 256 ** b) & 0xff
+    data[at++] = gen >> 8
+    data[at++] = gen & 0xff
+  }
+  const index = runs(nums).flat().join(' ')
+  const dict = [ascii(`${num} 0 obj\n<< /Type /XRef /W [1 ${width} 2] /Index [${index}] /Length ${data.length}`), ...trailer, ascii(' >>\nstream\n')]
+  return concat([...dict, data, ascii('\nendstream\nendobj\n')])
 }
 
 export const pdf: CarrierFormat = {
@@ -189,24 +251,10 @@ export const pdf: CarrierFormat = {
 
   write(bytes, json) {
     const file = open(bytes)
-    const { xref, trailer } = file
-    const root = trailer.get('Root')
-    if (!root) throw new FormatError('the PDF trailer has no /Root')
-    const infoNum = xref.size
-    checkLimit('pdfObjects', infoNum + 2, "the PDF's objects with the label's")
+    const num = file.xref.size
     const kept = [...(infoOf(file) ?? new Map<string, never>())].filter(([key]) => key !== KEY).flatMap(([, entry]) => [entry.raw, NL])
-    const last = bytes[bytes.length - 1]
-    const prefix = last === 10 || last === 13 ? [] : [NL]
-    const infoOffset = bytes.length + prefix.length
-    const info = concat([ascii(`${infoNum} 0 obj\n<<\n`), ...kept, ascii(`/${KEY} `), literalString(json), ascii('\n>>\nendobj\n')])
-    const xrefOffset = infoOffset + info.length
-    const id = trailer.get('ID')
-    const common = [ascii(' '), root.raw, ascii(` /Info ${infoNum} 0 R /Prev ${xref.startxref}`), ...(id ? [ascii(' '), id.raw] : [])]
-    const section =
-      xref.sections[0]!.kind === 'table'
-        ? concat([ascii(`xref\n${infoNum} 1\n${String(infoOffset).padStart(10, '0')} 00000 n \ntrailer\n<< /Size ${infoNum + 1}`), ...common, ascii(' >>\n')])
-        : xrefStream(infoNum + 1, infoOffset, xrefOffset, [ascii(` /Size ${infoNum + 2}`), ...common])
-    return concat([bytes, ...prefix, info, section, ascii(`startxref\n${xrefOffset}\n%%EOF\n`)])
+    const body = concat([ascii('<<\n'), ...kept, ascii(`/${KEY} `), literalString(json), ascii('\n>>')])
+    return appendUpdate(file, [{ num, gen: 0, body }], ascii(`/Info ${num} 0 R`))
   },
 
   // The file as it was before our update (see `original`): edits anywhere in it change the content.
