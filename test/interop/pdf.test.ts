@@ -3,8 +3,10 @@ import { deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { FormatError, formatFor, readLabels, writeLabel } from '../../src/formats'
 import { pdf } from '../../src/formats/pdf'
+import { pdfPageText } from '../../src/formats/pdf-page-text'
 import { createLabel, serializeLabel } from '../../src/label/annex-e'
 import { contentHash } from '../../src/label/content-hash'
+import { affixesFor, DEFAULT_TEXT_LABEL } from '../../src/label/explicit-text'
 import { minimalPdf, pdfBytes, pdfText } from '../pdf-fixtures'
 import { file, run } from './tools'
 
@@ -105,6 +107,27 @@ describe('PDF carrier, read by qpdf, poppler and exiftool', () => {
     const moreThanInfo = pdfBytes(pdfText(out).replace(/\/Root 1 0 R (\/Info \d+ 0 R \/Prev)/, '/Root 3 0 R $1'))
     expect(pdf.content(moreThanInfo)[0]!.length).toBeGreaterThan(pdf.content(input)[0]!.length)
   })
+})
+
+describe('the optional page text label (pdfPageText)', () => {
+  for (const [name, make] of Object.entries(FIXTURES)) {
+    it(`${name}: pdftotext reads the label at the top and the bottom of the first page`, () => {
+      const input = make()
+      const marked = pdfPageText(input, affixesFor({ ...DEFAULT_TEXT_LABEL, position: 'both' }))
+      expect(marked.subarray(0, input.length)).toEqual(input)
+      const out = writeLabel(marked, label('page-text'))
+      const path = file(`page-text-${name}.pdf`, out)
+      qpdfCheck(path)
+      const text = run('pdftotext', [path, '-']).split('\n').filter((line) => line.trim() !== '')
+      expect(text[0]).toBe(DEFAULT_TEXT_LABEL.text)
+      expect(text).toContain('Hello PDF')
+      expect(text[text.length - 1]?.replace('\f', '')).toBe(DEFAULT_TEXT_LABEL.text)
+      expect(readLabels(out)).toHaveLength(1)
+      // The label binds the page with its text on it.
+      expect(contentHash('SHA-256', pdf.content(out))).toBe(contentHash('SHA-256', pdf.content(marked)))
+      expect(contentHash('SHA-256', pdf.content(out))).not.toBe(contentHash('SHA-256', pdf.content(input)))
+    })
+  }
 })
 
 describe('hostile PDFs are refused with a FormatError or the named limit', () => {
