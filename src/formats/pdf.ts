@@ -120,7 +120,7 @@ const sameRef = (a: PdfValue | undefined, b: PdfValue | undefined) => a?.kind ==
  * keeps the previous `/Root`, without `/XRefStm` or `/Encrypt`: then the document a reader sees
  * is the previous revision's, and only the Info dictionary, the label's carrier, differs.
  */
-function relabelStart(bytes: Uint8Array, section: XrefSection, previous: XrefSection): number | undefined {
+function relabelStart(bytes: Uint8Array, section: XrefSection, previous: XrefSection, parsed: Map<number, PdfValue>): number | undefined {
   const { trailer } = section
   const info = dictValue(trailer, 'Info')
   if (trailer.has('XRefStm') || trailer.has('Encrypt') || info?.kind !== 'ref' || !sameRef(dictValue(trailer, 'Root'), dictValue(previous.trailer, 'Root'))) return undefined
@@ -136,7 +136,9 @@ function relabelStart(bytes: Uint8Array, section: XrefSection, previous: XrefSec
   }
   const infoEntry = section.entries.get(info.num)
   if (infoEntry?.type !== 'offset' || start <= previous.offset) return undefined
-  const object = indirectObject(bytes, infoEntry.offset).value
+  // Sections may share one Info object: each is parsed once.
+  const object = parsed.get(infoEntry.offset) ?? indirectObject(bytes, infoEntry.offset).value
+  parsed.set(infoEntry.offset, object)
   return object.kind === 'dict' && object.dict.has(KEY) ? start : undefined
 }
 
@@ -150,8 +152,9 @@ const isSpace = (c: number | undefined) => c === 0 || c === 9 || c === 10 || c =
 function original(file: PdfFile): Uint8Array {
   const { sections } = file.xref
   let end = file.bytes.length
+  const parsed = new Map<number, PdfValue>()
   for (let i = 0; i + 1 < sections.length; i++) {
-    const start = relabelStart(file.bytes, sections[i]!, sections[i + 1]!)
+    const start = relabelStart(file.bytes, sections[i]!, sections[i + 1]!, parsed)
     if (start === undefined) break
     end = start
   }
@@ -245,7 +248,8 @@ export const pdf: CarrierFormat = {
     const entry = infoOf(file)?.get(KEY)
     if (!entry) return []
     const value = resolve(file, entry.value)
-    const raw = value?.kind === 'string' ? textString(value.bytes) : latin1(entry.raw)
+    // A value that is not a string is reported as written, for detect to call it not a label.
+    const raw = value?.kind === 'string' ? textString(value.bytes) : latin1(entry.raw, KEY.length + 1).trim()
     return [{ carrier: 'pdf:Info:AIGC', form: 'text', raw } satisfies FoundLabel]
   },
 
