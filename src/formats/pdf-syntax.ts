@@ -33,7 +33,7 @@ interface Parsed<T> {
 /** Deeper than any real file nests (Acrobat's own implementation limit is 28). */
 const MAX_DEPTH = 64
 
-const isWhite = (c: number | undefined) => c === 0 || c === 9 || c === 10 || c === 12 || c === 13 || c === 32
+export const isWhite = (c: number | undefined) => c === 0 || c === 9 || c === 10 || c === 12 || c === 13 || c === 32
 const DELIMITERS = new Set([...'()<>[]{}/%'].map((c) => c.charCodeAt(0)))
 const isRegular = (c: number | undefined) => c !== undefined && !isWhite(c) && !DELIMITERS.has(c)
 const isDigit = (c: number | undefined) => c !== undefined && c >= 0x30 && c <= 0x39

@@ -10,7 +10,7 @@
  */
 import { checkLimit } from '../limits'
 import { concat, FormatError, fromUtf8, latin1, startsWith } from './bytes'
-import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
+import { ascii, dictName, dictNumber, dictValue, indirectObject, isWhite, needInteger, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
 import { decodeStream, readXref, type Xref, type XrefEntry, type XrefSection } from './pdf-xref'
 import type { CarrierFormat, FoundLabel } from './types'
 
@@ -142,8 +142,6 @@ function relabelStart(bytes: Uint8Array, section: XrefSection, previous: XrefSec
   return object.kind === 'dict' && object.dict.has(KEY) ? start : undefined
 }
 
-const isSpace = (c: number | undefined) => c === 0 || c === 9 || c === 10 || c === 12 || c === 13 || c === 32
-
 /**
  * The bytes an update is appended to: the file without its trailing relabelling revisions.
  * Both the input's (our label is signed over this) and our output's (detect re-derives it)
@@ -158,7 +156,7 @@ function original(file: PdfFile): Uint8Array {
     if (start === undefined) break
     end = start
   }
-  while (end > 0 && isSpace(file.bytes[end - 1])) end--
+  while (end > 0 && isWhite(file.bytes[end - 1])) end--
   return file.bytes.subarray(0, end)
 }
 
