@@ -112,7 +112,7 @@ describe('POST /v1/aigc/label', () => {
   it('refuses bad input with a clear 4xx', async () => {
     const t = await createTenant()
     const cases: [Uint8Array, string, string | undefined, number, RegExp][] = [
-      [new TextEncoder().encode('%PDF-1.7 not an image'), '', undefined, 415, /unsupported file type/],
+      [new TextEncoder().encode('%!PS-Adobe-3.0 not an image'), '', undefined, 415, /unsupported file type/],
       [fixture('mark.png'), '', 'image/jpeg', 415, /Content-Type says image\/jpeg/],
       [fixture('mark.png').slice(0, 200), '', undefined, 422, /truncated|ends early|IEND/],
       [fixture('anim.png'), '', undefined, 422, /animated PNG/],

@@ -126,9 +126,9 @@ describe('POST /v1/aigc/detect', () => {
   })
 
   it('answers unsupported and corrupt input clearly', async () => {
-    const pdf = await detect(new TextEncoder().encode('%PDF-1.7 ...'), { 'content-type': 'application/pdf' })
-    expect(pdf.status).toBe(415)
-    expect(pdf.body.error.code).toBe('unsupported_format')
+    const postscript = await detect(new TextEncoder().encode('%!PS-Adobe-3.0 ...'), { 'content-type': 'application/postscript' })
+    expect(postscript.status).toBe(415)
+    expect(postscript.body.error.code).toBe('unsupported_format')
     const cut = await detect(fixture('mark.png').slice(0, 100))
     expect(cut.status).toBe(422)
     expect((await detect('{"txt":1}', { 'content-type': 'application/json' })).status).toBe(400)

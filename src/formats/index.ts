@@ -11,6 +11,7 @@ import { jpeg } from './jpeg'
 import { markdown } from './markdown'
 import { m4a, mov, mp4 } from './mp4'
 import { docx, pptx, xlsx } from './ooxml'
+import { pdf } from './pdf'
 import { png } from './png'
 import { isLabel, type CarrierFormat, type CarrierVariant, type FoundLabel } from './types'
 import { webp } from './webp'
@@ -21,7 +22,9 @@ export type { CarrierFormat, CarrierVariant, FoundLabel }
 
 // Office packages by their main part's content type (a plain ZIP is none of them). Video and
 // audio (ISO base media): mov and m4a by their ftyp brand before the mp4 catch-all.
-export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown, docx, xlsx, pptx, mov, m4a, mp4]
+export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, pdf, markdown, docx, xlsx, pptx, mov, m4a, mp4]
+/** What the formats are, for the error that refuses any other file. */
+export const SUPPORTED_FORMATS = 'PNG, JPEG, WebP, GIF, PDF, DOCX, XLSX, PPTX (and their templates), MP4, MOV, M4A, or Markdown/plain text declared as text/markdown or text/plain'
 export { markdown }
 
 /** Text has no magic number: a text file its bytes do not identify is what its declared type says. */
@@ -36,7 +39,7 @@ export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierForma
 
 export function formatFor(bytes: Uint8Array, declaredType?: string): CarrierFormat {
   const format = detectFormat(bytes, declaredType)
-  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP, GIF, DOCX, XLSX, PPTX, MP4, MOV, M4A or Markdown')
+  if (!format) throw new FormatError(`unsupported file type: expected ${SUPPORTED_FORMATS}`)
   return format
 }
 

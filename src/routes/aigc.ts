@@ -4,7 +4,7 @@
  */
 import { Hono, type Context } from 'hono'
 import { GatewayError } from '../errors'
-import { detectFormat, FormatError, markdown, readLabels, type CarrierFormat } from '../formats'
+import { detectFormat, FormatError, markdown, readLabels, SUPPORTED_FORMATS, type CarrierFormat } from '../formats'
 import type { Signing } from '../image/label-image'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { checkLabelSignature } from '../label/signature'
@@ -48,7 +48,7 @@ async function upload(c: Context<AppEnv>): Promise<TypedFile> {
 
 function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
   const format = detectFormat(bytes, declared)
-  if (!format) throw new GatewayError(415, 'unsupported_format', 'unsupported file type: send PNG, JPEG, WebP, GIF, or Markdown/plain text as text/markdown')
+  if (!format) throw new GatewayError(415, 'unsupported_format', `unsupported file type: send ${SUPPORTED_FORMATS}`)
   if (declared.startsWith('image/') && (MIME_ALIASES[declared] ?? declared) !== format.mime) {
     throw new GatewayError(415, 'invalid_request', `Content-Type says ${declared} but the file is ${format.mime}`)
   }

@@ -110,7 +110,7 @@ describe('labels written by other tools', () => {
   })
 
   it('rejects what is not an image it knows', () => {
-    expect(detectFormat(new TextEncoder().encode('%PDF-1.7'))).toBeUndefined()
+    expect(detectFormat(new TextEncoder().encode('%!PS-Adobe-3.0'))).toBeUndefined()
     expect(() => readLabels(new Uint8Array([1, 2, 3]))).toThrow(/unsupported file type/)
   })
 })
