@@ -34,6 +34,25 @@ describe('PDF through /v1/aigc/label and /detect', () => {
     })
   }
 
+  it('takes the text label on its first page only when the tenant turns pdfPageText on; otherwise says it was omitted', async () => {
+    const off = await createTenant()
+    const plain = await post(off, '/v1/aigc/label', minimalPdf())
+    expect(plain.status).toBe(200)
+    expect(plain.headers.get('x-aigc-explicit')).toBe('omitted')
+    expect(plain.headers.get('x-aigc-explicit-reason')).toBe('tenant-option-off')
+    expect(pdfText(new Uint8Array(await plain.arrayBuffer()))).not.toContain('/STSong-Light')
+
+    const on = await createTenant({ labels: { text: { pdfPageText: true, position: 'both' } } })
+    const res = await post(on, '/v1/aigc/label', minimalPdf())
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-aigc-explicit')).toBe('applied')
+    const out = new Uint8Array(await res.arrayBuffer())
+    expect(pdfText(out)).toContain('/STSong-Light')
+    const report = (await (await post(on, '/v1/aigc/detect', out)).json()) as any
+    expect(report.labels).toHaveLength(1)
+    expect(report.labels[0].signatures[0].status).toBe('valid')
+  })
+
   it('answers an unlabelled PDF with 200 and labelled false', async () => {
     const t = await createTenant()
     const res = await post(t, '/v1/aigc/detect', minimalPdf())

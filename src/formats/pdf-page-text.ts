@@ -9,7 +9,7 @@
  */
 import type { TextAffixes } from '../label/explicit-text'
 import { concat, FormatError } from './bytes'
-import { appendUpdate, open, resolve, type NewObject, type PdfFile } from './pdf'
+import { appendUpdate, open, resolve, type NewObject, type PdfFile } from './pdf-file'
 import { ascii, dictValue, type PdfDict, type PdfValue } from './pdf-syntax'
 
 const FONT_NAME = 'AIGCLabelFont'

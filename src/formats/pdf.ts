@@ -8,63 +8,15 @@
  * `/ID`. Older revisions' Info dictionaries are history, not labels: only the current one is
  * read. Encrypted files are refused: their strings would need the document key.
  */
-import { checkLimit } from '../limits'
-import { concat, FormatError, fromUtf8, latin1, startsWith } from './bytes'
-import { ascii, dictName, dictNumber, dictValue, indirectObject, isWhite, needInteger, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
-import { decodeStream, readXref, type Xref, type XrefEntry, type XrefSection } from './pdf-xref'
+import { concat, fromUtf8, latin1, startsWith } from './bytes'
+import { ascii, dictNumber, dictValue, indirectObject, isWhite, type PdfDict, type PdfValue } from './pdf-syntax'
+import type { XrefSection } from './pdf-xref'
+import { appendUpdate, NL, open, resolve, type PdfFile } from './pdf-file'
+import { pdfPageText } from './pdf-page-text'
 import type { CarrierFormat, FoundLabel } from './types'
 
 const KEY = 'AIGC'
 const MAGIC = ascii('%PDF-')
-/** An object stream is inflated whole to reach the Info dictionary in it; writers make them of ~100 objects. */
-const OBJECT_STREAM_BYTES = 32 * 1024 * 1024
-
-export interface PdfFile {
-  bytes: Uint8Array
-  xref: Xref
-  trailer: PdfDict
-}
-
-export function open(bytes: Uint8Array): PdfFile {
-  if (!startsWith(bytes, MAGIC)) throw new FormatError('not a PDF: no %PDF- header')
-  const xref = readXref(bytes)
-  const trailer = xref.sections[0]!.trailer
-  if (trailer.has('Encrypt')) throw new FormatError('encrypted PDFs are not supported')
-  return { bytes, xref, trailer }
-}
-
-/** The object `ref` names, from its offset or its object stream; undefined for a free or absent one (§7.3.10: null). */
-export function resolve(file: PdfFile, ref: PdfValue): PdfValue | undefined {
-  if (ref.kind !== 'ref') return ref
-  const entry = file.xref.entries.get(ref.num)
-  if (!entry || entry.type === 'free') return undefined
-  if (entry.type === 'compressed') return fromObjectStream(file, entry, ref.num)
-  if (entry.gen !== ref.gen) return undefined
-  return indirectObject(file.bytes, entry.offset).value
-}
-
-function fromObjectStream(file: PdfFile, { stream, index }: Extract<XrefEntry, { type: 'compressed' }>, num: number): PdfValue {
-  const holder = file.xref.entries.get(stream)
-  if (holder?.type !== 'offset') throw new FormatError(`object ${num} is in object stream ${stream}, which the cross-reference does not locate`)
-  const object = indirectObject(file.bytes, holder.offset)
-  if (object.value.kind !== 'dict' || object.streamStart === undefined || dictName(object.value.dict, 'Type') !== 'ObjStm') throw new FormatError(`object ${stream} is not an object stream`)
-  const dict = object.value.dict
-  const count = dictNumber(dict, 'N')
-  const first = dictNumber(dict, 'First')
-  if (count === undefined || first === undefined || !Number.isSafeInteger(count) || !Number.isSafeInteger(first) || count < 0 || first < 0) throw new FormatError(`object stream ${stream} has no valid /N and /First`)
-  checkLimit('pdfObjects', count, `the objects of object stream ${stream}`)
-  if (index >= count) throw new FormatError(`object ${num} is at index ${index} of object stream ${stream}, which holds ${count}`)
-  const length = resolve(file, dictValue(dict, 'Length') ?? { kind: 'null' })
-  if (length?.kind !== 'number') throw new FormatError(`object stream ${stream} has no /Length`)
-  const data = decodeStream(file.bytes, { start: object.streamStart, length: length.value }, dict, OBJECT_STREAM_BYTES, `object stream ${stream}`)
-  let at = 0
-  for (let i = 0; i < index; i++) at = needInteger(data, needInteger(data, at, 'an object stream header').end, 'an object stream header').end
-  const found = needInteger(data, at, 'an object stream header')
-  const offset = needInteger(data, found.end, 'an object stream header')
-  if (found.value !== num) throw new FormatError(`object stream ${stream} holds object ${found.value} where the cross-reference says ${num}`)
-  return parseValue(data, first + offset.value).value
-}
-
 /** The trailer's Info dictionary: an indirect one as §14.3.3 says, a direct one read as well. */
 function infoOf(file: PdfFile): PdfDict | undefined {
   const info = dictValue(file.trailer, 'Info')
@@ -160,81 +112,6 @@ function original(file: PdfFile): Uint8Array {
   return file.bytes.subarray(0, end)
 }
 
-const NL = ascii('\n')
-
-export interface NewObject {
-  num: number
-  gen: number
-  /** The object's value as PDF syntax (a stream with its `stream … endstream`). */
-  body: Uint8Array
-}
-
-/** Consecutive object numbers as cross-reference subsections: `[first, count]` pairs. */
-function runs(nums: number[]): [number, number][] {
-  const out: [number, number][] = []
-  for (const num of nums) {
-    const last = out[out.length - 1]
-    if (last && last[0] + last[1] === num) last[1]++
-    else out.push([num, 1])
-  }
-  return out
-}
-
-/**
- * An incremental update (§7.5.6): `objects` after the file's bytes, then a cross-reference
- * section of the kind the file's newest one is, whose trailer keeps `/Root` and `/ID`, names
- * `info` (the `/Info` entry as written) and points `/Prev` at the section before.
- */
-export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Array | undefined): Uint8Array {
-  const { bytes, xref, trailer } = file
-  const root = trailer.get('Root')
-  if (!root) throw new FormatError('the PDF trailer has no /Root')
-  const last = bytes[bytes.length - 1]
-  const parts: Uint8Array[] = last === 10 || last === 13 ? [] : [NL]
-  let offset = bytes.length + parts.length
-  const offsets = new Map<number, [number, number]>()
-  for (const { num, gen, body } of [...objects].sort((a, b) => a.num - b.num)) {
-    offsets.set(num, [offset, gen])
-    const object = concat([ascii(`${num} ${gen} obj\n`), body, ascii('\nendobj\n')])
-    parts.push(object)
-    offset += object.length
-  }
-  const id = trailer.get('ID')
-  const common = [ascii(' '), root.raw, ...(info ? [ascii(' '), info] : []), ascii(` /Prev ${xref.startxref}`), ...(id ? [ascii(' '), id.raw] : [])]
-  const highest = Math.max(xref.size, ...objects.map((o) => o.num + 1))
-  if (xref.sections[0]!.kind === 'table') {
-    let table = 'xref\n'
-    for (const [first, count] of runs([...offsets.keys()])) {
-      table += `${first} ${count}\n`
-      for (let num = first; num < first + count; num++) table += `${String(offsets.get(num)![0]).padStart(10, '0')} ${String(offsets.get(num)![1]).padStart(5, '0')} n \n`
-    }
-    parts.push(ascii(`${table}trailer\n<< /Size ${highest}`), ...common, ascii(' >>\n'))
-  } else {
-    offsets.set(highest, [offset, 0])
-    parts.push(xrefStream(highest, offsets, [ascii(` /Size ${highest + 1}`), ...common]))
-  }
-  checkLimit('pdfObjects', highest + 1, "the PDF's objects with the update's")
-  return concat([bytes, ...parts, ascii(`startxref\n${offset}\n%%EOF\n`)])
-}
-
-/** A cross-reference stream of rows `[1 offset gen]`, itself the last of `rows`. */
-function xrefStream(num: number, rows: Map<number, [number, number]>, trailer: Uint8Array[]): Uint8Array {
-  const ownOffset = rows.get(num)![0]
-  const width = Math.max(1, Math.ceil(Math.log2(ownOffset + 1) / 8))
-  const data = new Uint8Array(rows.size * (width + 3))
-  let at = 0
-  const nums = [...rows.keys()].sort((a, b) => a - b)
-  for (const n of nums) {
-    const [offset, gen] = rows.get(n)!
-    data[at++] = 1
-    for (let b = width - 1; b >= 0; b--) data[at++] = Math.floor(offset / 256 ** b) & 0xff
-    data[at++] = gen >> 8
-    data[at++] = gen & 0xff
-  }
-  const index = runs(nums).flat().join(' ')
-  const dict = [ascii(`${num} 0 obj\n<< /Type /XRef /W [1 ${width} 2] /Index [${index}] /Length ${data.length}`), ...trailer, ascii(' >>\nstream\n')]
-  return concat([...dict, data, ascii('\nendstream\nendobj\n')])
-}
 
 export const pdf: CarrierFormat = {
   name: 'pdf',
@@ -261,4 +138,8 @@ export const pdf: CarrierFormat = {
 
   // The file as it was before our update (see `original`): edits anywhere in it change the content.
   content: (bytes) => [original(open(bytes))],
+
+  // A tenant option (labels.text.pdfPageText): the CJK font is named, not embedded, so a reader without one shows boxes.
+  explicitText: (bytes, affixes) => pdfPageText(bytes, affixes),
+  explicitTextOptIn: true,
 }

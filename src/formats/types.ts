@@ -46,4 +46,6 @@ export interface CarrierFormat {
    * mark (images) or refuse a visible mark (video, audio).
    */
   explicitText?(bytes: Uint8Array, affixes: TextAffixes): Uint8Array
+  /** Set when `explicitText` is a tenant option, off unless the tenant turns it on (PDF page text). */
+  explicitTextOptIn?: true
 }

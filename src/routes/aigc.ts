@@ -66,7 +66,7 @@ aigc.post('/label', async (c) => {
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer')).catch(rethrowUpload)
-  return fileResponse(out.bytes, file.type, [out.label], explicit ? undefined : 'not-requested')
+  return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested')
 })
 
 /**
@@ -114,7 +114,7 @@ aigc.post('/propagate', async (c) => {
   const text = PROPAGATION_MARK_TEXT[label.Label]
   const marks = explicit ? (text ? { text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
   const out = await labelTypedFile(file, label, marks, await signing(c, 'propagator')).catch(rethrowUpload)
-  return fileResponse(out.bytes, file.type, [out.label], explicit ? undefined : 'not-requested')
+  return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested')
 })
 
 /**

@@ -14,13 +14,14 @@ import { isRecord } from '../guards'
  * (structured output, a grant, not asked for), nothing to label (`no-text`), or decided only
  * at the end of a stream (`structured-output-pending`).
  */
-export type Omission = 'structured-output' | 'unmark-grant' | 'not-requested' | 'no-text' | 'structured-output-pending' | undefined
+export type Omission = 'structured-output' | 'unmark-grant' | 'not-requested' | 'tenant-option-off' | 'no-text' | 'structured-output-pending' | undefined
 
 /** `X-AIGC-Explicit` and `X-AIGC-Explicit-Reason` for each omission. */
 const EXPLICIT: Record<NonNullable<Omission>, [status: string, reason: string]> = {
   'structured-output': ['omitted', 'structured-output'],
   'unmark-grant': ['omitted', 'unmark-grant'],
   'not-requested': ['omitted', 'not-requested'],
+  'tenant-option-off': ['omitted', 'tenant-option-off'],
   'no-text': ['none', 'no-text'],
   'structured-output-pending': ['deferred', 'structured-output'],
 }

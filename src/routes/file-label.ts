@@ -28,14 +28,21 @@ export type VisibleMarks = Pick<Labels, 'text' | 'image'>
 /** Whether the gateway can put a visible mark on this format (video and audio not yet). */
 export const takesVisibleMark = (format: CarrierFormat) => format.explicitText !== undefined || format.mime.startsWith('image/')
 
+export interface LabelledTypedFile extends LabelledFile {
+  /** Why the visible mark asked for is not there: the tenant left its option for this format off. */
+  omission?: 'tenant-option-off'
+}
+
 /**
  * The visible mark when `marks` are given, then the implicit label. Throws FormatError
  * (LimitError included) for a file it cannot read: the caller says whose file that was.
  */
-export async function labelTypedFile({ bytes, format }: TypedFile, label: AigcLabel, marks: VisibleMarks | undefined, signing: Signing): Promise<LabelledFile> {
-  const input = marks && format.explicitText ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
-  const imageMark = marks && !format.explicitText ? markContext(marks.image) : undefined
+export async function labelTypedFile({ bytes, format }: TypedFile, label: AigcLabel, marks: VisibleMarks | undefined, signing: Signing): Promise<LabelledTypedFile> {
+  const optedOut = format.explicitTextOptIn && !marks?.text.pdfPageText
+  const text = marks && format.explicitText && !optedOut ? format.explicitText : undefined
+  const input = text ? text(bytes, affixesFor(marks!.text)) : bytes
+  const imageMark = marks && format.mime.startsWith('image/') ? markContext(marks.image) : undefined
   const out = await labelFile(input, format, label, imageMark, signing)
   checkWritten(out.bytes, out.label, format)
-  return out
+  return marks && optedOut ? { ...out, omission: 'tenant-option-off' } : out
 }

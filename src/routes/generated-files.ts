@@ -89,6 +89,6 @@ async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: He
     throw uploadError(error)
   })
   headers.set('content-type', file.type)
-  setLabelHeaders(headers, [out.label], undefined)
+  setLabelHeaders(headers, [out.label], out.omission)
   return new Response(out.bytes, { status: upstream.status, headers })
 }

@@ -8,10 +8,9 @@ import type { Context } from 'hono'
 import { GatewayError } from '../errors'
 import { concat, fromUtf8, utf8 } from '../formats/bytes'
 import { createLabel, type AigcLabel } from '../label/annex-e'
-import { affixesFor, type TextAffixes } from '../label/explicit-text'
+import { affixesFor } from '../label/explicit-text'
 import { signLabel } from '../label/signature'
 import { checkLimit, LimitError } from '../limits'
-import type { TextProtocol } from '../protocols'
 import { labelEventStream, StreamLabelError } from '../stream/label-stream'
 import { tenantSigner } from '../tenant/signing'
 import { incomingHeaders } from '../upstream/client'
@@ -29,8 +28,6 @@ import {
 } from './stored-views'
 import type { AppEnv } from './types'
 import { isRecord } from '../guards'
-
-const NO_AFFIXES: TextAffixes = { prefix: '', suffix: '' }
 
 async function signedTextLabel(c: Context<AppEnv>): Promise<AigcLabel> {
   const { tenant } = c.get('tenant')

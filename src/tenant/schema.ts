@@ -23,6 +23,8 @@ const textLabel = z
   .object({
     text: explicitText.default(DEFAULT_TEXT_LABEL.text),
     position: z.enum(['start', 'end', 'both']).default(DEFAULT_TEXT_LABEL.position),
+    /** The text label on a PDF's first page too; off by default, since the CJK font it names is not embedded. */
+    pdfPageText: z.boolean().default(false),
   })
   .strict()
 
