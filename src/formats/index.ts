@@ -7,6 +7,7 @@ import { XmpError } from '../label/xmp'
 import { checkLimit } from '../limits'
 import { FormatError } from './bytes'
 import { gif } from './gif'
+import { html } from './html'
 import { jpeg } from './jpeg'
 import { markdown } from './markdown'
 import { m4a, mov, mp4 } from './mp4'
@@ -19,7 +20,7 @@ export { isLabel }
 export type { CarrierFormat, CarrierVariant, FoundLabel }
 
 // Video and audio (ISO base media): mov and m4a by their ftyp brand before the mp4 catch-all.
-export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown, mov, m4a, mp4]
+export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, markdown, html, mov, m4a, mp4]
 export { markdown }
 
 /** Text has no magic number: a text file its bytes do not identify is what its declared type says. */
@@ -34,7 +35,7 @@ export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierForma
 
 export function formatFor(bytes: Uint8Array, declaredType?: string): CarrierFormat {
   const format = detectFormat(bytes, declaredType)
-  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP, GIF, MP4, MOV, M4A or Markdown')
+  if (!format) throw new FormatError('unsupported file type: expected PNG, JPEG, WebP, GIF, MP4, MOV, M4A, Markdown or HTML')
   return format
 }
 
