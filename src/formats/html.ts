@@ -158,7 +158,7 @@ interface Outline {
   html?: Tag
   /** `<meta charset>` or its http-equiv form, which must stay within the first 1024 bytes. */
   charset?: Tag
-  /** After the doctype or XML declaration: where the meta goes in a page without html and head tags. */
+  /** After the doctype or XML declaration: where a head goes in a page without html and head tags. */
   prologEnd: number
   /** Where the body's content starts (its first element or text), or the end. */
   headEnd: number
@@ -209,11 +209,27 @@ function headToken(o: Outline, bytes: Uint8Array, token: Token): boolean {
   return true
 }
 
-/** A label element HTML and XHTML both parse: `'` as `&#39;`, and `&` and `<` escaped. */
-const metaElement = (json: string) => `<meta name="AIGC" content='${json.replaceAll('&', '&amp;').replaceAll("'", '&#39;').replaceAll('<', '&lt;')}' />`
+const escapeText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 
-/** The input with `edits` (sorted byte ranges, each replaced by its text) applied. */
-function splice(bytes: Uint8Array, edits: { start: number; end: number; insert?: string }[]): Uint8Array[] {
+/** A label element HTML and XHTML parse alike, and naive readers too (no raw `'`, `<` or `>` in the value). */
+const metaElement = (json: string) => `<meta name="AIGC" content='${escapeText(json).replaceAll("'", '&#39;')}' />`
+const HEAD = '<head>'
+
+/** The byte ranges a write replaces: the AIGC metas and, with `withHead`, the head start tag. */
+function carriers(o: Outline, withHead: boolean): Edit[] {
+  const tags = withHead && o.head ? [o.head, ...o.metas] : o.metas
+  return tags.map(({ start, end }) => ({ start, end }))
+}
+
+/** A byte range of the input replaced by `insert` (or removed). */
+interface Edit {
+  start: number
+  end: number
+  insert?: string
+}
+
+/** The input with `edits` applied, as parts: untouched ranges are views of the input. */
+function splice(bytes: Uint8Array, edits: Edit[]): Uint8Array[] {
   const parts: Uint8Array[] = []
   let at = 0
   for (const { start, end, insert } of edits.sort((a, b) => a.start - b.start || a.end - b.end)) {
@@ -225,7 +241,6 @@ function splice(bytes: Uint8Array, edits: { start: number; end: number; insert?:
   return parts
 }
 
-const escapeText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 const labelElement = (text: string) => `<p data-aigc-label="">${escapeText(text)}</p>`
 
 /**
@@ -267,19 +282,22 @@ export const html: CarrierFormat = {
 
   /**
    * Every AIGC meta out, then one right after `<head…>`, or after the charset meta when the
-   * head has one (so the charset stays in the first 1024 bytes the browser looks at). A
-   * page without a head element gets none made: the meta after `<html…>` (or after the
-   * doctype) is in the head the parser implies, as the HTML standard lets a page omit the tags.
+   * head has one (so the charset stays in the first 1024 bytes a browser looks at). A page
+   * without a head tag gets `<head>` after `<html…>` (or after the doctype): header readers
+   * such as exiftool look for it, and its end tag may be left out, so nothing else moves.
    */
   write(bytes, json) {
     const o = outline(bytes)
-    const at = o.charset?.end ?? o.head?.end ?? o.html?.end ?? o.prologEnd
-    return concat(splice(bytes, [...o.metas.map(({ start, end }) => ({ start, end })), { start: at, end: at, insert: metaElement(json) }]))
+    const headAt = o.html?.end ?? o.prologEnd
+    const metaAt = o.charset?.end ?? o.head?.end ?? headAt
+    const edits: Edit[] = o.head ? [] : [{ start: headAt, end: headAt, insert: HEAD }]
+    edits.push({ start: metaAt, end: metaAt, insert: metaElement(json) }, ...carriers(o, false))
+    return concat(splice(bytes, edits))
   },
 
-  // The document without its AIGC meta elements: a write adds nothing else, so a labelled page's content is its input's.
+  // The document without its AIGC metas and its head start tag, markup a write adds (the tag is optional): a labelled page's content is its input's.
   content(bytes) {
-    return splice(bytes, outline(bytes).metas.map(({ start, end }) => ({ start, end })))
+    return splice(bytes, carriers(outline(bytes), true))
   },
 
   // A paragraph first in the body and/or last in it (without a body: where its content starts, and the end).
@@ -288,7 +306,7 @@ export const html: CarrierFormat = {
     const start = o.bodyStart ?? o.headEnd
     const end = Math.max(start, o.bodyEnd ?? o.htmlEnd ?? o.text.length)
     const [before, after] = [affixes.prefix.trim(), affixes.suffix.trim()]
-    const edits = []
+    const edits: Edit[] = []
     if (before) edits.push({ start, end: start, insert: labelElement(before) })
     if (after) edits.push({ start: end, end, insert: labelElement(after) })
     return concat(splice(bytes, edits))
