@@ -72,23 +72,25 @@ function* tokens(text: string, from: number): Generator<Token> {
   }
 }
 
+/** Just after the next `end` from `from`, or the end of the text. */
+function past(text: string, end: string, from: number): number {
+  const found = text.indexOf(end, from)
+  return found === -1 ? text.length : found + end.length
+}
+
 /** The markup token at the `<` at `at`, or undefined when that `<` is text. An unclosed one runs to the end. */
 function markup(text: string, at: number): Token | undefined {
-  const to = (end: string, from: number) => {
-    const found = text.indexOf(end, from)
-    return found === -1 ? text.length : found + end.length
-  }
   if (text.startsWith('<!--', at)) {
     const short = text.startsWith('>', at + 4) ? 1 : text.startsWith('->', at + 4) ? 2 : 0
-    return { kind: 'comment', start: at, end: short ? at + 4 + short : to('-->', at + 4) }
+    return { kind: 'comment', start: at, end: short ? at + 4 + short : past(text, '-->', at + 4) }
   }
-  if (text.startsWith('<![CDATA[', at)) return { kind: 'comment', start: at, end: to(']]>', at + 9) }
+  if (text.startsWith('<![CDATA[', at)) return { kind: 'comment', start: at, end: past(text, ']]>', at + 9) }
   const declaration = text.slice(at + 1, at + 9).toLowerCase()
-  if (declaration === '!doctype' || text[at + 1] === '?') return { kind: 'declaration', start: at, end: to('>', at + 2) }
-  if (text[at + 1] === '!') return { kind: 'comment', start: at, end: to('>', at + 2) }
+  if (declaration === '!doctype' || text[at + 1] === '?') return { kind: 'declaration', start: at, end: past(text, '>', at + 2) }
+  if (text[at + 1] === '!') return { kind: 'comment', start: at, end: past(text, '>', at + 2) }
   const closing = text[at + 1] === '/'
   const nameStart = at + (closing ? 2 : 1)
-  if (!isLetter(text[nameStart])) return closing ? { kind: 'comment', start: at, end: to('>', at + 2) } : undefined
+  if (!isLetter(text[nameStart])) return closing ? { kind: 'comment', start: at, end: past(text, '>', at + 2) } : undefined
   let i = nameStart
   while (i < text.length && !isSpace(text[i]) && text[i] !== '/' && text[i] !== '>') i++
   const name = text.slice(nameStart, i).toLowerCase()
@@ -290,9 +292,8 @@ export const html: CarrierFormat = {
     const o = outline(bytes)
     const headAt = o.html?.end ?? o.prologEnd
     const metaAt = o.charset?.end ?? o.head?.end ?? headAt
-    const edits: Edit[] = o.head ? [] : [{ start: headAt, end: headAt, insert: HEAD }]
-    edits.push({ start: metaAt, end: metaAt, insert: metaElement(json) }, ...carriers(o, false))
-    return concat(splice(bytes, edits))
+    const head: Edit[] = o.head ? [] : [{ start: headAt, end: headAt, insert: HEAD }]
+    return concat(splice(bytes, [...head, { start: metaAt, end: metaAt, insert: metaElement(json) }, ...carriers(o, false)]))
   },
 
   // The document without its AIGC metas and its head start tag, markup a write adds (the tag is optional): a labelled page's content is its input's.
