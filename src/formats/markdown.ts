@@ -94,7 +94,7 @@ function aigcEntries(yaml: string): AigcEntry[] {
       }
       continue
     }
-    if (open) close(open)
+    if (open) finish(open)
     open = undefined
     const pair = indented ? undefined : keyValue(text)
     if (pair?.key !== 'AIGC') continue
@@ -102,12 +102,12 @@ function aigcEntries(yaml: string): AigcEntry[] {
     entries.push(entry)
     open = { entry, value: withoutComment(pair.value), more: [] }
   }
-  if (open) close(open)
+  if (open) finish(open)
   return entries
 }
 
 /** The entry's value: a mapping's fields as JSON, a block scalar's lines, or a scalar folded over its lines. */
-function close({ entry, value, more }: OpenEntry): void {
+function finish({ entry, value, more }: OpenEntry): void {
   if (value === '') {
     const fields: Record<string, string> = {}
     for (const line of more) {
@@ -116,7 +116,7 @@ function close({ entry, value, more }: OpenEntry): void {
     }
     entry.raw = JSON.stringify(fields)
   } else if (BLOCK_SCALAR.test(value)) entry.raw = more.join(value.startsWith('|') ? '\n' : ' ')
-  else entry.raw = scalar([value, ...more].join(' '))
+  else entry.raw = scalar(withoutComment([value, ...more].join(' ')))
 }
 
 const BLOCK_SCALAR = /^[|>][-+0-9]*$/
