@@ -229,13 +229,14 @@ export const markdown: CarrierFormat = {
     const label = labelEntry(json, newline)
     if (!fm) return concat([utf8.encode(`---${newline}${label}---${newline}`), bytes])
     const entries = aigcEntries(fm.body)
-    let yaml = entries.length ? '' : label
+    let yaml = ''
     let at = 0
     for (const [i, e] of entries.entries()) {
       yaml += fm.body.slice(at, e.start) + (i === 0 ? label : '')
       at = e.end
     }
-    yaml += fm.body.slice(at)
+    // A first label goes last: no indented line of the front matter can then fall under it.
+    yaml += fm.body.slice(at) + (entries.length ? '' : label)
     return utf8.encode(text.slice(0, fm.yamlStart) + yaml + text.slice(fm.yamlStart + fm.body.length))
   },
 

@@ -42,6 +42,12 @@ describe('Markdown front matter', () => {
     expect(decode(markdown.write(encode('body\n'), '{"Label":"a\\nb"}'))).toBe(`---\nAIGC: '{"Label":"a\\nb"}'\n---\nbody\n`)
   })
 
+  it("adds a first label after the front matter's lines, so an indented line it opens with stays outside (fuzz case)", () => {
+    const out = markdown.write(encode("---\n  Label: '2'\ntitle: x\n---\nbody\n"), '{"Label":"1"}')
+    expect(decode(out)).toBe("---\n  Label: '2'\ntitle: x\nAIGC:\n  Label: '1'\n---\nbody\n")
+    expect(markdown.read(out).map((f) => f.raw)).toEqual(['{"Label":"1"}'])
+  })
+
   it('keeps one label when the front matter held several', () => {
     const doc = `---\nAIGC: '{"Label":"3"}'\na: b\nAIGC: "{\\"Label\\":\\"2\\"}"\n---\n`
     expect(markdown.read(encode(doc)).map((f) => f.raw)).toEqual(['{"Label":"3"}', '{"Label":"2"}'])
