@@ -91,7 +91,7 @@ describe('POST /v1/aigc/detect', () => {
     }
     const md = await labelled(t, new TextEncoder().encode('# 报告\n\n正文\n'), '?mark=explicit,implicit', 'text/markdown')
     const text = new TextDecoder().decode(md)
-    expect(text).toMatch(/^---\nAIGC: '\{"Label":"1"/)
+    expect(text).toMatch(/^---\nAIGC:\n  Label: '1'\n  ContentProducer: '001191110000MA01ABCD2X00000'\n/)
     expect(text.trimEnd().endsWith('本内容由人工智能生成')).toBe(true)
     const report = (await detect(JSON.stringify({ text }), { 'content-type': 'application/json' })).body
     expect(report).toMatchObject({ format: 'markdown', labelled: true, explicit: { found: true, text: '本内容由人工智能生成' } })

@@ -7,6 +7,7 @@ import { XmpError } from '../label/xmp'
 import { checkLimit } from '../limits'
 import { FormatError } from './bytes'
 import { gif } from './gif'
+import { html } from './html'
 import { jpeg } from './jpeg'
 import { markdown } from './markdown'
 import { m4a, mov, mp4 } from './mp4'
@@ -22,9 +23,9 @@ export type { CarrierFormat, CarrierVariant, FoundLabel }
 
 // Office packages by their main part's content type (a plain ZIP is none of them). Video and
 // audio (ISO base media): mov and m4a by their ftyp brand before the mp4 catch-all.
-export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, pdf, markdown, docx, xlsx, pptx, mov, m4a, mp4]
+export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, pdf, markdown, html, docx, xlsx, pptx, mov, m4a, mp4]
 /** What the formats are, for the error that refuses any other file. */
-export const SUPPORTED_FORMATS = 'PNG, JPEG, WebP, GIF, PDF, DOCX, XLSX, PPTX (and their templates), MP4, MOV, M4A, or Markdown/plain text declared as text/markdown or text/plain'
+export const SUPPORTED_FORMATS = 'PNG, JPEG, WebP, GIF, PDF, DOCX, XLSX, PPTX (and their templates), MP4, MOV, M4A, HTML, or Markdown/plain text declared as text/markdown or text/plain'
 export { markdown }
 
 /** Text has no magic number: a text file its bytes do not identify is what its declared type says. */
@@ -32,9 +33,14 @@ const TEXT_FORMATS = FORMATS.filter((f) => f.mime.startsWith('text/'))
 
 export const accepts = (format: CarrierFormat, type: string) => format.mime === type || (format.types?.includes(type) ?? false)
 
-/** Sniffs the bytes; text is then taken as the declared type names it. */
+/**
+ * Sniffs the bytes. Text is what its declared type names when it names a text format: a
+ * text/plain upload that opens with `<html` stays plain text, answered as text/plain.
+ */
 export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierFormat | undefined {
-  return FORMATS.find((f) => f.detect(bytes)) ?? TEXT_FORMATS.find((f) => accepts(f, declaredType))
+  const declared = TEXT_FORMATS.find((f) => accepts(f, declaredType))
+  const sniffed = FORMATS.find((f) => f.detect(bytes))
+  return sniffed && !(declared && TEXT_FORMATS.includes(sniffed)) ? sniffed : declared
 }
 
 export function formatFor(bytes: Uint8Array, declaredType?: string): CarrierFormat {

@@ -1,10 +1,12 @@
 /**
- * Markdown and plain text: the label is the `AIGC` key of YAML front matter (TC260 guide),
- * written as a single-quoted scalar so the JSON needs no escaping but doubled `'`. Readers
- * also take double-quoted and plain (flow) values. Only the front matter is parsed; the
- * document body is never touched.
+ * Markdown and plain text: the label is the `AIGC` key of YAML front matter, written as the
+ * TC260 guide shows it: a nested mapping of the Annex E fields, each a single-quoted scalar
+ * (no escaping but doubled `'`). Readers also take the one-line form (the JSON as one
+ * scalar: single-quoted, double-quoted or plain). Only the front matter is parsed; other
+ * keys stay as they are and the document body is never touched.
  */
 import { labelText } from '../label/explicit-text'
+import { isRecord } from '../guards'
 import { concat, fromUtf8, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 
@@ -60,38 +62,108 @@ function frontMatter(text: string): FrontMatter | undefined {
 }
 
 interface AigcEntry {
-  /** The lines the entry spans in the YAML: the `AIGC:` line and, for a mapping, its indented lines. */
+  /** The lines the entry spans in the YAML: the `AIGC:` line and the indented lines under it. */
   start: number
   end: number
   raw: string
 }
 
+/** An entry being read: the value on the `AIGC:` line and the indented lines below it. */
+interface OpenEntry {
+  entry: AigcEntry
+  value: string
+  more: string[]
+}
+
 /**
  * Every top-level `AIGC:` key: a scalar holding the JSON, or (as the TC260 guide shows it)
- * a nested mapping of the Annex E fields, read back as the JSON of that mapping.
+ * a nested mapping of the Annex E fields, read back as the JSON of its fields in their
+ * order. An entry spans every indented line under its key, so a write replacing it leaves
+ * no orphaned lines; blank and comment lines inside it are skipped.
  */
 function aigcEntries(yaml: string): AigcEntry[] {
   const entries: AigcEntry[] = []
-  let mapping: { entry: AigcEntry; fields: Record<string, string> } | undefined
+  let open: OpenEntry | undefined
   for (const line of lines(yaml)) {
-    if (mapping && isBlank(line.text[0])) {
-      const colon = line.text.indexOf(':')
-      if (colon !== -1) mapping.fields[trimBlank(line.text.slice(0, colon))] = scalar(trimBlank(line.text.slice(colon + 1)))
-      mapping.entry.end = line.end
+    const text = trimBlank(line.text)
+    const indented = isBlank(line.text[0])
+    if (open && (indented || text === '' || text.startsWith('#'))) {
+      if (indented && text !== '' && (open.value !== '' || !text.startsWith('#'))) {
+        open.more.push(text)
+        open.entry.end = line.end
+      }
       continue
     }
-    if (mapping) mapping.entry.raw = JSON.stringify(mapping.fields)
-    mapping = undefined
-    if (!line.text.startsWith('AIGC')) continue
-    const rest = trimBlank(line.text, 4)
-    if (!rest.startsWith(':')) continue
-    const value = trimBlank(rest, 1)
-    const entry = { start: line.start, end: line.end, raw: scalar(value) }
+    if (open) finish(open)
+    open = undefined
+    const pair = indented ? undefined : keyValue(text)
+    if (pair?.key !== 'AIGC') continue
+    const entry = { start: line.start, end: line.end, raw: '' }
     entries.push(entry)
-    if (value === '') mapping = { entry, fields: {} }
+    open = { entry, value: withoutComment(pair.value), more: [] }
   }
-  if (mapping) mapping.entry.raw = JSON.stringify(mapping.fields)
+  if (open) finish(open)
   return entries
+}
+
+/** The entry's value: a mapping's fields as JSON, a block scalar's lines, or a scalar folded over its lines. */
+function finish({ entry, value, more }: OpenEntry): void {
+  if (value === '') {
+    const fields: Record<string, string> = {}
+    for (const line of more) {
+      const pair = keyValue(line)
+      if (pair) fields[pair.key] = scalar(withoutComment(pair.value))
+    }
+    entry.raw = JSON.stringify(fields)
+  } else if (BLOCK_SCALAR.test(value)) entry.raw = more.join(value.startsWith('|') ? '\n' : ' ')
+  else entry.raw = scalar(withoutComment([value, ...more].join(' ')))
+}
+
+const BLOCK_SCALAR = /^[|>][-+0-9]*$/
+
+/** `key: value` on one line (the key plain or quoted), or undefined when the line is no mapping entry. */
+function keyValue(text: string): { key: string; value: string } | undefined {
+  let colon: number
+  let key: string
+  if (text.startsWith("'") || text.startsWith('"')) {
+    const end = quoteEnd(text)
+    if (end === -1) return undefined
+    key = scalar(text.slice(0, end + 1))
+    colon = end + 1
+    while (isBlank(text[colon])) colon++
+    if (text[colon] !== ':') return undefined
+  } else {
+    // A plain key ends at the first `:` followed by a blank or the line's end (`a:b` is one scalar).
+    colon = text.indexOf(':')
+    while (colon !== -1 && colon + 1 < text.length && !isBlank(text[colon + 1])) colon = text.indexOf(':', colon + 1)
+    if (colon === -1) return undefined
+    key = trimBlank(text.slice(0, colon))
+  }
+  return { key, value: trimBlank(text, colon + 1) }
+}
+
+/** The index of the closing quote of the scalar `text` starts with, or -1: one pass, `''` and `\"` skipped. */
+function quoteEnd(text: string): number {
+  const quote = text[0]
+  for (let i = 1; i < text.length; i++) {
+    if (quote === '"' && text[i] === '\\') i++
+    else if (text[i] === quote) {
+      if (quote === "'" && text[i + 1] === "'") i++
+      else return i
+    }
+  }
+  return -1
+}
+
+/** The value without a trailing `# comment`: after a quoted scalar's closing quote, or at a plain scalar's first ` #`. */
+function withoutComment(value: string): string {
+  if (value.startsWith("'") || value.startsWith('"')) {
+    const end = quoteEnd(value)
+    return end === -1 ? value : value.slice(0, end + 1)
+  }
+  if (value.startsWith('#')) return ''
+  const comment = /[ \t]#/.exec(value)
+  return comment ? trimBlank(value.slice(0, comment.index)) : value
 }
 
 /** The scalar's value: single-quoted, double-quoted (JSON-compatible escapes) or plain. */
@@ -105,6 +177,37 @@ function scalar(value: string): string {
     }
   }
   return value
+}
+
+/** YAML keys the nested form writes unquoted. */
+const PLAIN_KEY = /^[A-Za-z][A-Za-z0-9_]*$/
+/** Characters a single-quoted YAML scalar cannot hold as they are (line breaks, controls, BOM). */
+const NOT_IN_QUOTES = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\ufeff]/
+
+const quoted = (value: string) => `'${value.replaceAll("'", "''")}'`
+
+/**
+ * The label as the TC260 guide writes it: `AIGC:` and one indented single-quoted field a
+ * line. Only a flat object of strings that reads back as this very JSON takes that form;
+ * anything else stays one single-quoted scalar, which holds any JSON.
+ */
+function labelEntry(json: string, newline: string): string {
+  const fields = flatFields(json)
+  if (!fields) return `AIGC: ${quoted(json)}${newline}`
+  return `AIGC:${newline}${fields.map(([key, value]) => `  ${key}: ${quoted(value)}${newline}`).join('')}`
+}
+
+function flatFields(json: string): [string, string][] | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(json)
+  } catch {
+    return undefined
+  }
+  if (!isRecord(value)) return undefined
+  const fields = Object.entries(value)
+  const flat = fields.length > 0 && fields.every(([key, field]) => PLAIN_KEY.test(key) && typeof field === 'string' && !NOT_IN_QUOTES.test(field))
+  return flat && JSON.stringify(value) === json ? (fields as [string, string][]) : undefined
 }
 
 export const markdown: CarrierFormat = {
@@ -123,16 +226,17 @@ export const markdown: CarrierFormat = {
     const text = fromUtf8(bytes)
     const fm = frontMatter(text)
     const newline = fm?.newline ?? (text.includes('\r\n') ? '\r\n' : '\n')
-    const line = `AIGC: '${json.replaceAll("'", "''")}'${newline}`
-    if (!fm) return concat([utf8.encode(`---${newline}${line}---${newline}`), bytes])
+    const label = labelEntry(json, newline)
+    if (!fm) return concat([utf8.encode(`---${newline}${label}---${newline}`), bytes])
     const entries = aigcEntries(fm.body)
-    let yaml = entries.length ? '' : line
+    let yaml = ''
     let at = 0
     for (const [i, e] of entries.entries()) {
-      yaml += fm.body.slice(at, e.start) + (i === 0 ? line : '')
+      yaml += fm.body.slice(at, e.start) + (i === 0 ? label : '')
       at = e.end
     }
-    yaml += fm.body.slice(at)
+    // A first label goes last: no indented line of the front matter can then fall under it.
+    yaml += fm.body.slice(at) + (entries.length ? '' : label)
     return utf8.encode(text.slice(0, fm.yamlStart) + yaml + text.slice(fm.yamlStart + fm.body.length))
   },
 

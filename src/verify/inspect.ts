@@ -9,6 +9,7 @@ import { checkLabelSignature, type SignatureReport, type VerifyContext } from '.
 import { ROLE_FIELD, type SigningRole } from '../label/security-data'
 import { readFound, type CarrierFormat, type CarrierVariant, type FoundLabel } from '../formats'
 import { concat, fromUtf8 } from '../formats/bytes'
+import { visibleText } from '../formats/html'
 import { LIMITS } from '../limits'
 
 export interface Finding {
@@ -127,7 +128,8 @@ export async function inspect(bytes: Uint8Array, format: CarrierFormat, context:
     ...(sourceType && parsedLabels.length === 0 ? { propagate: { state: 'suspected' as const, reason: `IPTC DigitalSourceType ${sourceType}, without an implicit label` } } : {}),
     findings,
   }
-  if (format.name === 'markdown') inspection.explicit = explicitTextLabel(fromUtf8(concat(content())))
+  const visible = VISIBLE_TEXT[format.name]
+  if (visible) inspection.explicit = explicitTextLabel(visible(concat(content())))
   return inspection
 }
 
@@ -164,6 +166,9 @@ function signatureFinding(report: SignatureReport): Finding[] {
       return report.variants?.length ? [{ level: 'info', code: 'signature-variant', message: `${report.field}: accepted ${report.variants.join(', ')}` }] : []
   }
 }
+
+/** Text documents: what a reader sees of the bytes a label's content binding covers. */
+const VISIBLE_TEXT: Partial<Record<CarrierFormat['name'], (bytes: Uint8Array) => string>> = { markdown: fromUtf8, html: visibleText }
 
 /** A short line at the very start or end that reads as an explicit label (GB 45438 §4). */
 function explicitTextLabel(text: string): { found: boolean; text?: string } {
