@@ -59,19 +59,33 @@ export function inflateCapped(
   tooLarge = () => new FormatError(`${what} inflates beyond ${max} bytes`),
   wrapping: 'zlib' | 'raw' = 'zlib',
 ): Uint8Array {
-  const parts: Uint8Array[] = []
+  return concat([...inflateChunks(data, max, what, tooLarge, wrapping)])
+}
+
+/** `inflateCapped` as the chunks come out, for a reader (a hash) that need not hold them all. */
+export function* inflateChunks(
+  data: Uint8Array,
+  max: number,
+  what: string,
+  tooLarge = () => new FormatError(`${what} inflates beyond ${max} bytes`),
+  wrapping: 'zlib' | 'raw' = 'zlib',
+): Generator<Uint8Array> {
+  let parts: Uint8Array[] = []
   let size = 0
   const stream = new (wrapping === 'zlib' ? Unzlib : Inflate)((chunk) => {
     size += chunk.length
     if (size <= max) parts.push(chunk)
   })
-  try {
-    for (let i = 0; i < data.length && size <= max; i += 4096) stream.push(data.subarray(i, i + 4096), i + 4096 >= data.length)
-  } catch {
-    throw new FormatError(`corrupt compressed ${what}`)
+  for (let i = 0; i < data.length; i += 4096) {
+    try {
+      stream.push(data.subarray(i, i + 4096), i + 4096 >= data.length)
+    } catch {
+      throw new FormatError(`corrupt compressed ${what}`)
+    }
+    if (size > max) throw tooLarge()
+    yield* parts
+    parts = []
   }
-  if (size > max) throw tooLarge()
-  return concat(parts)
 }
 
 export function startsWith(b: Uint8Array, prefix: ArrayLike<number>, at = 0): boolean {
@@ -105,7 +119,14 @@ const CRC_TABLE = (() => {
 
 /** CRC-32 (ISO 3309) over several ranges, as PNG computes it over type + data. */
 export function crc32(...parts: Uint8Array[]): number {
-  let c = 0xffffffff
-  for (const p of parts) for (let i = 0; i < p.length; i++) c = CRC_TABLE[(c ^ p[i]!) & 0xff]! ^ (c >>> 8)
+  let crc = 0
+  for (const p of parts) crc = crc32Update(crc, p)
+  return crc
+}
+
+/** The CRC-32 of what `crc` covered followed by `part`: for data that arrives in chunks. */
+export function crc32Update(crc: number, part: Uint8Array): number {
+  let c = (crc ^ 0xffffffff) >>> 0
+  for (let i = 0; i < part.length; i++) c = CRC_TABLE[(c ^ part[i]!) & 0xff]! ^ (c >>> 8)
   return (c ^ 0xffffffff) >>> 0
 }

@@ -15,7 +15,7 @@ import { checkLimit, LimitError } from '../limits'
 import { FormatError, putU32be, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 import { escapeXmlAttr, escapeXmlText, parseXml, prefixFor, qualified, textContent, type XmlElement } from './xml'
-import { entryData, readZip, rewriteZip, ZIP_MAGIC, type Zip } from './zip'
+import { entryChunks, entryData, readZip, rewriteZip, ZIP_MAGIC, type Zip } from './zip'
 
 const KEY = 'AIGC'
 const CONTENT_TYPES = '[Content_Types].xml'
@@ -447,10 +447,15 @@ function ooxmlFormat(family: Family): CarrierFormat {
       return rewriteZip(bytes, pkg.zip, changedParts(pkg, texts))
     },
 
-    content(bytes) {
+    // Inflated part by part as the hash reads it: only one part's chunks are held at a time.
+    *content(bytes) {
       const pkg = openPackage(bytes, family)
       const carriers = new Set([CONTENT_TYPES, ROOT_RELS, customPartName(readRelationships(pkg, ''))])
-      return pkg.zip.entries.filter((e) => !carriers.has(e.name)).flatMap((e) => [lengthPrefixed(e.name, e.size), entryData(bytes, e)])
+      for (const entry of pkg.zip.entries) {
+        if (carriers.has(entry.name)) continue
+        yield lengthPrefixed(entry.name, entry.size)
+        yield* entryChunks(bytes, entry)
+      }
     },
 
     explicitText(bytes, affixes: TextAffixes) {

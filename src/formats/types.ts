@@ -39,7 +39,7 @@ export interface CarrierFormat {
    * The bytes a label's content binding covers: the file without the carriers a label
    * write replaces or adds (XMP, AIGC text, and headers whose fields the write changes).
    */
-  content(bytes: Uint8Array): Uint8Array[]
+  content(bytes: Uint8Array): Iterable<Uint8Array>
   /**
    * Text documents: the file with the tenant's explicit text label where a reader sees it
    * (before and/or after the body, as the affixes say). Formats without it take an image

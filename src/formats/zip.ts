@@ -13,7 +13,7 @@
  */
 import { deflateSync } from 'fflate'
 import { checkLimit, LIMITS, LimitError } from '../limits'
-import { concat, crc32, FormatError, fromUtf8, inflateCapped, need, putU32le, u16le, u32le, utf8 } from './bytes'
+import { concat, crc32, crc32Update, FormatError, fromUtf8, inflateChunks, need, putU32le, u16le, u32le, utf8 } from './bytes'
 
 export interface ZipEntry {
   name: string
@@ -151,12 +151,27 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * about its size is stopped there, however much it would inflate to.
  */
 export function entryData(bytes: Uint8Array, entry: ZipEntry): Uint8Array {
+  return concat([...entryChunks(bytes, entry)])
+}
+
+/**
+ * An entry's data as it inflates, never more than the size its directory declares (which
+ * the budget counted); its size and CRC are checked after the last chunk, so a reader that
+ * keeps nothing (the content hash) still fails on a corrupt entry.
+ */
+export function* entryChunks(bytes: Uint8Array, entry: ZipEntry): Generator<Uint8Array> {
   const data = bytes.subarray(entry.dataStart, entry.dataStart + entry.compressedSize)
   const tooLarge = () => new LimitError(LIMITS.zipInflatedBytes, `the ZIP entry ${entry.name} inflates past the ${entry.size} bytes its directory declares (and the budget counted)`)
-  const out = entry.method === STORED ? data : inflateCapped(data, entry.size, `ZIP entry ${entry.name}`, tooLarge, 'raw')
-  if (out.length !== entry.size) throw new FormatError(`the ZIP entry ${entry.name} inflates to ${out.length} bytes, not the ${entry.size} it declares`)
-  if (crc32(out) !== entry.crc) throw new FormatError(`the ZIP entry ${entry.name} fails its CRC check`)
-  return out
+  const chunks = entry.method === STORED ? [data] : inflateChunks(data, entry.size, `ZIP entry ${entry.name}`, tooLarge, 'raw')
+  let size = 0
+  let crc = 0
+  for (const chunk of chunks) {
+    size += chunk.length
+    crc = crc32Update(crc, chunk)
+    yield chunk
+  }
+  if (size !== entry.size) throw new FormatError(`the ZIP entry ${entry.name} inflates to ${size} bytes, not the ${entry.size} it declares`)
+  if (crc !== entry.crc) throw new FormatError(`the ZIP entry ${entry.name} fails its CRC check`)
 }
 
 /** A new entry's local header + data and its central record (local header offset 0, patched when placed). */

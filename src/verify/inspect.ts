@@ -129,7 +129,7 @@ export async function inspect(bytes: Uint8Array, format: CarrierFormat, context:
     findings,
   }
   const visible = VISIBLE_TEXT[format.name]
-  if (visible) inspection.explicit = explicitTextLabel(visible(concat(content())))
+  if (visible) inspection.explicit = explicitTextLabel(visible(concat([...content()])))
   return inspection
 }
 

@@ -317,17 +317,17 @@ describe('hostile OOXML packages: refused by name, within seconds', () => {
 
   it('a 1 GiB part that says so is refused before it is inflated (zip_inflated_bytes)', () => {
     const input = docxWith({ name: 'word/media/bomb.bin', data: bomb, method: 8, crc: 0, size: 2 ** 30 })
-    expect(limitName(() => docx.content(input))).toBe('zip_inflated_bytes')
+    expect(limitName(() => [...docx.content(input)])).toBe('zip_inflated_bytes')
     expect(limitName(() => formatFor(input))).toBe('zip_inflated_bytes')
   })
 
   it('a 1 GiB part that claims 1000 bytes is stopped at its claim (zip_inflated_bytes)', () => {
     const input = docxWith({ name: 'word/media/bomb.bin', data: bomb, method: 8, crc: 0, size: 1000 })
     expect(formatFor(input)).toBe(docx)
-    expect(limitName(() => docx.content(input))).toBe('zip_inflated_bytes')
+    expect(limitName(() => [...docx.content(input)])).toBe('zip_inflated_bytes')
     // The same lie in the part the visible label edits.
     const main = docxWith({ name: 'word/document2.xml', data: bomb, method: 8, crc: 0, size: 1000 })
-    expect(limitName(() => docx.content(main))).toBe('zip_inflated_bytes')
+    expect(limitName(() => [...docx.content(main)])).toBe('zip_inflated_bytes')
   })
 
   it('a part claiming a ratio deflate cannot reach is refused (zip_inflate_ratio)', () => {

@@ -105,7 +105,7 @@ describe('PDF carrier, read by qpdf, poppler and exiftool', () => {
     expect(contentHash('SHA-256', pdf.content(edited))).not.toBe(contentHash('SHA-256', pdf.content(input)))
     // A revision that changes more than the Info dictionary is content, not label.
     const moreThanInfo = pdfBytes(pdfText(out).replace(/\/Root 1 0 R (\/Info \d+ 0 R \/Prev)/, '/Root 3 0 R $1'))
-    expect(pdf.content(moreThanInfo)[0]!.length).toBeGreaterThan(pdf.content(input)[0]!.length)
+    expect([...pdf.content(moreThanInfo)][0]!.length).toBeGreaterThan([...pdf.content(input)][0]!.length)
   })
 })
 

@@ -4,7 +4,7 @@ import { html, visibleText } from '../../src/formats/html'
 const encode = (s: string) => new TextEncoder().encode(s)
 const decode = (b: Uint8Array) => new TextDecoder().decode(b)
 const raws = (page: string) => html.read(encode(page)).map((f) => f.raw)
-const content = (page: string | Uint8Array) => decode(new Uint8Array(html.content(typeof page === 'string' ? encode(page) : page).flatMap((part) => [...part])))
+const content = (page: string | Uint8Array) => decode(new Uint8Array([...html.content(typeof page === 'string' ? encode(page) : page)].flatMap((part) => [...part])))
 
 describe('HTML meta carrier', () => {
   it('sniffs a doctype or html element after a BOM, blanks, comments and an XML declaration, and nothing else', () => {

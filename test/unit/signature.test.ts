@@ -123,7 +123,7 @@ for (const algorithm of ['SM2', 'Ed25519'] as const) {
 
         // One content byte flipped, in the middle of the image data (outside the label carrier).
         // (PNG checks CRCs everywhere but in IDAT, so the flip goes there.)
-        const largest = format === png ? pngChunks(labelled).find((c) => c.type === 'IDAT')!.data : format.content(labelled).reduce((a, b) => (b.length > a.length ? b : a))
+        const largest = format === png ? pngChunks(labelled).find((c) => c.type === 'IDAT')!.data : [...format.content(labelled)].reduce((a, b) => (b.length > a.length ? b : a))
         const flipped = labelled.slice()
         const at = largest.byteOffset - labelled.byteOffset + (largest.length >> 1)
         flipped[at] = flipped[at]! ^ 0x01
