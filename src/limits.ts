@@ -211,6 +211,13 @@ export const LIMITS = {
     status: 422,
     why: 'element nesting is tracked while an XML part is scanned; Office parts nest a few dozen deep',
   },
+  htmlBytes: {
+    name: 'html_bytes',
+    max: 8 * MiB,
+    unit: 'bytes',
+    status: 413,
+    why: 'a page is tokenised on every pass (explicit label, content binding, write, read-back), 50–400 ms for 4–8 MB of hostile markup; real generated pages are kilobytes',
+  },
   pdfObjects: {
     name: 'pdf_objects',
     max: 1_000_000,

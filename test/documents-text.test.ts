@@ -108,4 +108,12 @@ describe('text documents through /v1/aigc/label and /detect', () => {
     const { text } = await label(t, '<!DOCTYPE html><html><body><p>x</p></body></html>', 'text/html')
     expect(text).toContain(`<p>x</p><p data-aigc-label="">${TEXT_LABEL}</p></body>`)
   })
+
+  it('refuses an HTML page over its budget with a 413 naming html_bytes', async () => {
+    const t = await createTenant()
+    const page = '<!DOCTYPE html><html><body>' + '<b>x</b>'.repeat(1.1 * 1024 * 1024) + '</body></html>'
+    const res = await gateway('/v1/aigc/label', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'text/html' }, body: encode(page) })
+    expect(res.status).toBe(413)
+    expect(((await res.json()) as { error: { param: string } }).error.param).toBe('html_bytes')
+  })
 })

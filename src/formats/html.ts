@@ -6,6 +6,7 @@
  * moves forward, so a hostile page costs one pass. Edits splice the input's bytes; nothing
  * else is re-encoded.
  */
+import { checkLimit } from '../limits'
 import { concat, fromUtf8, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 
@@ -170,8 +171,14 @@ interface Outline {
   htmlEnd?: number
 }
 
+/** The page's text (one byte a character, so offsets are byte offsets), within its budget. */
+function pageText(bytes: Uint8Array): string {
+  checkLimit('htmlBytes', bytes.length, 'the HTML page')
+  return byteText.decode(bytes)
+}
+
 function outline(bytes: Uint8Array): Outline {
-  const text = byteText.decode(bytes)
+  const text = pageText(bytes)
   const from = startsWith(bytes, BOM) ? BOM.length : 0
   const o: Outline = { text, metas: [], prologEnd: from, headEnd: text.length }
   let inHead = true
@@ -250,7 +257,7 @@ const labelElement = (text: string) => `<p data-aigc-label="">${escapeText(text)
  * styles, the title), references decoded, a line break at every tag but inline ones.
  */
 export function visibleText(bytes: Uint8Array): string {
-  const text = byteText.decode(bytes)
+  const text = pageText(bytes)
   let visible = ''
   for (const token of tokens(text, startsWith(bytes, BOM) ? BOM.length : 0)) {
     if (token.kind === 'text') visible += textOf(bytes, [token.start, token.end])
