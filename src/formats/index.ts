@@ -36,6 +36,8 @@ export const accepts = (format: CarrierFormat, type: string) => format.mime === 
 /**
  * Sniffs the bytes. Text is what its declared type names when it names a text format: a
  * text/plain upload that opens with `<html` stays plain text, answered as text/plain.
+ * Throws FormatError (a LimitError) for a file that is one of ours but breaks its budgets
+ * before it can be told apart (an Office package whose directory claims a deflate bomb).
  */
 export function detectFormat(bytes: Uint8Array, declaredType = ''): CarrierFormat | undefined {
   const declared = TEXT_FORMATS.find((f) => accepts(f, declaredType))

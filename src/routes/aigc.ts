@@ -47,7 +47,12 @@ async function upload(c: Context<AppEnv>): Promise<TypedFile> {
 }
 
 function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
-  const format = detectFormat(bytes, declared)
+  let format
+  try {
+    format = detectFormat(bytes, declared)
+  } catch (error) {
+    throw uploadError(error)
+  }
   if (!format) throw new GatewayError(415, 'unsupported_format', `unsupported file type: send ${SUPPORTED_FORMATS}`)
   if (declared.startsWith('image/') && (MIME_ALIASES[declared] ?? declared) !== format.mime) {
     throw new GatewayError(415, 'invalid_request', `Content-Type says ${declared} but the file is ${format.mime}`)

@@ -74,7 +74,13 @@ async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: He
     if (error instanceof LimitError) throw new GatewayError(502, 'upstream_invalid_response', error.message, error.limit.name)
     throw error
   })
-  const format = detectFormat(bytes, declared)
+  let format
+  try {
+    format = detectFormat(bytes, declared)
+  } catch (error) {
+    if (error instanceof FormatError) throw unlabellable(route, `a generated file it cannot read (${error.message})`)
+    throw error
+  }
   if (!format) throw unlabellable(route, `a generated file of type "${declared || 'unknown'}"`)
   // Video and audio would need a visible mark the gateway cannot make yet (GB 45438 5.3, 5.4).
   if (!takesVisibleMark(format)) throw unlabellable(route, `a generated ${format.name.toUpperCase()} file, which needs a visible mark`)

@@ -1,6 +1,8 @@
 /**
- * The files every format is fuzzed from: the fixture images, the hostile files, and a few
- * Markdown documents (front matter with and without a label, CRLF, none at all). The hostile
+ * The files every format is fuzzed from: the fixture images and videos, the hostile files,
+ * and a few documents (Markdown front matter with and without a label, CRLF, none at all;
+ * HTML pages, PDFs and Office packages with and without labels, written once by
+ * test/ooxml-packages.ts, test/pdf-fixtures.ts and qpdf). The hostile
  * detect bodies (`{"text": …}`) are Markdown seeds too: detect reads their text as Markdown.
  */
 import { readdirSync, readFileSync } from 'node:fs'
@@ -10,7 +12,7 @@ import type { FuzzFormat } from './mutate'
 
 const DIRS = ['test/fixtures/images', 'test/fixtures/hostile', 'test/fixtures/video', 'test/fuzz/seeds']
 
-const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', mp4: 'mp4', mov: 'mp4', m4a: 'mp4' }
+const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', html: 'html', pdf: 'pdf', docx: 'ooxml', xlsx: 'ooxml', pptx: 'ooxml', mp4: 'mp4', mov: 'mp4', m4a: 'mp4' }
 
 export function formatOfFile(name: string): FuzzFormat | undefined {
   return BY_EXTENSION[name.split('.').pop()!.toLowerCase()]

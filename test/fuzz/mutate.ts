@@ -2,14 +2,18 @@
  * Seeded mutations of a carrier file: generic byte edits (bit flips, truncation, insertion,
  * range duplication, boundary integers) and, where a lenient walk finds the structure,
  * edits that keep the file parseable one level deeper: PNG chunks with their CRC fixed,
- * JPEG segments, RIFF chunks, GIF blocks, Markdown front matter lines. Pure: the same seed
+ * JPEG segments, RIFF chunks, GIF blocks, MP4 boxes, Markdown front matter lines, markup
+ * fragments in HTML and in Office XML parts (repackaged), the numbers a PDF's
+ * cross-reference sections trust, ZIP record fields. Pure: the same seed
  * gives the same bytes, so a case is its (seed, format, index).
  */
-import { concat, putU32be, putU32le, u16be, u32be, u32le, utf8, fromUtf8 } from '../../src/formats/bytes'
+import { zipSync } from 'fflate'
+import { entryData, readZip } from '../../src/formats/zip'
+import { concat, latin1, putU32be, putU32le, u16be, u32be, u32le, utf8, fromUtf8 } from '../../src/formats/bytes'
 
-/** `mp4` is the ISO base media family: MP4, MOV and M4A. */
-export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'mp4'
-export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'mp4']
+/** `mp4` is the ISO base media family (MP4, MOV, M4A); `ooxml` the Office packages (DOCX, XLSX, PPTX). */
+export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'pdf' | 'ooxml' | 'mp4'
+export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'html', 'pdf', 'ooxml', 'mp4']
 
 /** mulberry32: small, fast, and good enough to pick mutations. */
 export interface Rng {
@@ -409,7 +413,124 @@ function markdownMutators(): Mutator[] {
   ]
 }
 
-const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), mp4 }
+// --- Markup (HTML, and the XML parts of Office packages): fragments the scanners must not be fooled by.
+
+const HTML_FRAGMENTS = [
+  `<meta name="AIGC" content='{"Label":"1","ContentProducer":"x"}'>`, '<META NAME=aigc CONTENT=x>', '<meta name="aigc">', '<head>', '</head>', '<body>', '</body>',
+  '<html>', '</html>', '<!--', '-->', '<script>', '</script>', '<style>', '<![CDATA[', '<meta charset="gbk">', '&#x110000;', '&#0;', '&amp', '<', '>', '"', "'", '\u0000', '<!DOCTYPE html>',
+]
+const XML_FRAGMENTS = [
+  `<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="AIGC"><vt:lpwstr>{"Label":"1"}</vt:lpwstr></property>`, '<property name="aigc" pid="1">', '</Properties>',
+  '<!DOCTYPE x [<!ENTITY a "b">]>', '<![CDATA[', ']]>', '<!--', '&a;', '&#x110000;', '<?xml version="1.0"?>', '<a>'.repeat(300), '<', '"', 'pid="2"', '<Override PartName="/docProps/custom.xml"/>',
+  '<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="docProps/custom.xml"/>', '<w:sectPr/>', '</w:body>',
+]
+
+/** Insert a fragment (mostly where a tag starts), delete a tag, or duplicate one, in markup text. */
+function markupMutators(fragments: string[]): ((text: string, r: Rng) => [string, string] | undefined)[] {
+  const tagStart = (text: string, r: Rng) => {
+    const at = text.indexOf('<', r.int(Math.max(1, text.length)))
+    return at < 0 ? text.length : at
+  }
+  return [
+    (text, r) => {
+      const at = r.next() < 0.7 ? tagStart(text, r) : r.int(text.length + 1)
+      const fragment = r.pick(fragments)
+      return [text.slice(0, at) + fragment + text.slice(at), `insert ${fragment.slice(0, 30)} at ${at}`]
+    },
+    (text, r) => {
+      const at = tagStart(text, r)
+      const end = text.indexOf('>', at)
+      if (end < 0) return undefined
+      return [text.slice(0, at) + text.slice(end + 1), `delete tag at ${at}`]
+    },
+    (text, r) => {
+      const at = tagStart(text, r)
+      const end = text.indexOf('>', at)
+      if (end < 0) return undefined
+      const n = 1 + (r.next() < 0.1 ? r.int(2000) : 0)
+      return [text.slice(0, end + 1) + text.slice(at, end + 1).repeat(n) + text.slice(end + 1), `duplicate tag at ${at} ×${n}`]
+    },
+  ]
+}
+
+const html: Mutator[] = markupMutators(HTML_FRAGMENTS).map((m) => (b, r) => {
+  const out = m(fromUtf8(b), r)
+  return out && [utf8.encode(out[0]), out[1]]
+})
+
+// --- PDF: the numbers the cross-reference machinery trusts, and the lines around them.
+
+const PDF_NUMBERS = /(startxref\s+|\/Prev\s+|\/Size\s+|\/Length\s+|\/Info\s+|\/Root\s+|\/W\s*\[\s*|\/Index\s*\[\s*|\n)(\d+)/g
+
+const pdf: Mutator[] = [
+  (b, r) => {
+    const text = latin1(b)
+    const numbers = [...text.matchAll(PDF_NUMBERS)]
+    if (!numbers.length) return undefined
+    const m = r.pick(numbers)
+    const value = String(r.pick([0, 1, 2, 7, 255, 65535, 2147483647, 4294967296, 1e15, Number(m[2]) + 1, Number(m[2]) - 1, r.int(b.length)]))
+    const at = m.index! + m[1]!.length
+    return [concat([b.subarray(0, at), utf8.encode(value), b.subarray(at + m[2]!.length)]), `${m[1]!.trim() || 'line start'} ${m[2]} → ${value}`]
+  },
+  (b, r) => {
+    // Cut at (or just after) a keyword: truncated updates and tables.
+    const text = latin1(b)
+    const keywords = [...text.matchAll(/startxref|xref|trailer|endobj|stream|%%EOF/g)]
+    if (!keywords.length) return undefined
+    const m = r.pick(keywords)
+    const at = m.index! + r.int(m[0].length + 8)
+    return [b.subarray(0, Math.min(at, b.length)), `cut at ${m[0]} +${at - m.index!}`]
+  },
+  (b, r) => {
+    // Duplicate a revision's worth of the tail: a /Prev chain that points back into itself.
+    const start = latin1(b).lastIndexOf('xref')
+    if (start < 0) return undefined
+    const n = 1 + r.int(3)
+    return [concat([b, ...Array.from({ length: n }, () => b.subarray(start))]), `tail from xref repeated ×${n}`]
+  },
+  ...markupMutators(['<<', '>>', '/Info 1 0 R', '/AIGC (x)', '/Encrypt 1 0 R', '/Type /XRef', '(', ')', '\\', '[', ']', ' 0 R', 'endobj', 'stream\n']).map((m): Mutator => (b, r) => {
+    const out = m(latin1(b), r)
+    return out && [Uint8Array.from(out[0], (c) => c.charCodeAt(0) & 0xff), out[1]]
+  }),
+]
+
+// --- Office packages: the ZIP records, and the XML parts repackaged.
+
+const ZIP_RECORDS = [0x04034b50, 0x02014b50, 0x06054b50, 0x08074b50]
+
+const ooxml: Mutator[] = [
+  (b, r) => {
+    // A field of a local header, central record or end record: sizes, offsets, counts, method.
+    const records: number[] = []
+    for (let i = 0; i + 4 <= b.length && records.length < 10_000; i++) if (ZIP_RECORDS.includes(u32le(b, i))) records.push(i)
+    if (!records.length) return undefined
+    const at = r.pick(records)
+    const out = copy(b)
+    const field = at + 4 + r.int(Math.min(42, b.length - at - 4))
+    const v = r.pick(BOUNDARY32)
+    if (r.next() < 0.5 && field + 4 <= out.length) putU32le(out, field, v)
+    else out[field] = v & 0xff
+    return [out, `zip record at ${at}, byte ${field - at} = ${v}`]
+  },
+  ...markupMutators(XML_FRAGMENTS).map((m): Mutator => (b, r) => {
+    // Read with our own bounded reader: fflate's unzipSync spends tens of seconds on a corrupt directory.
+    const entries: Record<string, Uint8Array> = {}
+    try {
+      for (const entry of readZip(b).entries) entries[entry.name] = new Uint8Array(entryData(b, entry))
+    } catch {
+      return undefined
+    }
+    const names = Object.keys(entries).filter((n) => /\.(xml|rels)$/.test(n))
+    if (!names.length) return undefined
+    const name = r.pick(names)
+    const out = m(fromUtf8(entries[name]!), r)
+    if (!out) return undefined
+    entries[name] = new Uint8Array(utf8.encode(out[0]))
+    return [zipSync(entries), `${name}: ${out[1]}`]
+  }),
+]
+
+const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), html, pdf, ooxml, mp4 }
 
 const MAX_MUTANT_BYTES = 2 * 1024 * 1024
 

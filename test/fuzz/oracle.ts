@@ -35,9 +35,29 @@ export interface CoreContext {
   isKnownKey(publicKey: string): boolean
 }
 
-const MIME: Record<FuzzFormat, string> = { png: 'image/png', jpeg: 'image/jpeg', webp: 'image/webp', gif: 'image/gif', markdown: 'text/markdown', mp4: 'video/mp4' }
+const MIME: Record<FuzzFormat, string> = {
+  png: 'image/png',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  markdown: 'text/markdown',
+  html: 'text/html',
+  pdf: 'application/pdf',
+  ooxml: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  mp4: 'video/mp4',
+}
 /** The carrier formats a fuzz format's cases may sniff as. */
-const FAMILY: Partial<Record<FuzzFormat, CarrierFormat['name'][]>> = { mp4: ['mp4', 'mov', 'm4a'] }
+const FAMILY: Record<FuzzFormat, CarrierFormat['name'][]> = {
+  png: ['png'],
+  jpeg: ['jpeg'],
+  webp: ['webp'],
+  gif: ['gif'],
+  markdown: ['markdown'],
+  html: ['html'],
+  pdf: ['pdf'],
+  ooxml: ['docx', 'xlsx', 'pptx'],
+  mp4: ['mp4', 'mov', 'm4a'],
+}
 const PRODUCER = '001191110000MA01ABCD2X00000'
 const PLATFORM = '001191110000MA01PLAT0X00000'
 
@@ -46,8 +66,13 @@ class OracleFailure extends Error {}
 /** Runs every op on the bytes; `onOp` is told before each starts (a hang is then attributed). */
 export async function runCore(bytes: Uint8Array, format: FuzzFormat, ctx: CoreContext, onOp: (op: Op) => void = () => {}): Promise<OpOutcome[]> {
   // The routes sniff and refuse (415) a file that is not what it says.
-  const carrier = detectFormat(bytes, MIME[format])
-  if (!carrier || !(FAMILY[format] ?? [format]).includes(carrier.name)) return OPS.map((op) => ({ op, result: 'rejected', ms: 0, detail: `sniffed as ${carrier?.name ?? 'nothing'}` }))
+  let carrier
+  try {
+    carrier = detectFormat(bytes, MIME[format])
+  } catch (error) {
+    return OPS.map((op) => ({ op, ms: 0, ...classify(error) }))
+  }
+  if (!carrier || !FAMILY[format].includes(carrier.name)) return OPS.map((op) => ({ op, result: 'rejected', ms: 0, detail: `sniffed as ${carrier?.name ?? 'nothing'}` }))
   const steps: Record<Op, () => Promise<OpOutcome['result']>> = {
     'label-implicit': () => label(bytes, carrier, newLabel(), undefined, ctx.producer),
     // As the routes do it: the text label on documents, the image mark on images; video and audio are refused (422).
