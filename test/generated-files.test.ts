@@ -1,3 +1,4 @@
+import { unzipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { anthropic, createTenant, gateway, openai, PROVIDER, upstreamRequests, type TestTenant } from './helpers'
 
@@ -25,6 +26,26 @@ describe('generated files read from the model API', () => {
     expect((await detect(t, new TextEncoder().encode(text), 'text/markdown')).labels[0].signatures[0].status).toBe('valid')
     // Metadata first, then the download: the decision is the metadata's.
     expect((await upstreamRequests(t.host)).map((r) => r.path)).toEqual(['/v1/files/file-out-png', '/v1/files/file-out-png/content', '/v1/files/file-out-md', '/v1/files/file-out-md/content'])
+  })
+
+  it('labels a generated DOCX with the text label in its body and a PDF with its implicit label, saying the page text is a tenant option', async () => {
+    const t = await createTenant()
+    const docx = await get(t, '/v1/files/file-out-docx/content')
+    expect(docx.status).toBe(200)
+    expect(docx.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+    expect(docx.headers.get('x-aigc-explicit')).toBe('applied')
+    const bytes = new Uint8Array(await docx.arrayBuffer())
+    const document = new TextDecoder().decode(unzipSync(bytes)['word/document.xml'])
+    expect(document).toContain('本内容由人工智能生成')
+    const report = await detect(t, bytes, 'application/vnd.openxmlformats-officedocument.wordprocessingml.document')
+    expect(report).toMatchObject({ format: 'docx', labelled: true })
+    expect(report.labels[0].signatures[0].status).toBe('valid')
+
+    const pdf = await get(t, '/v1/files/file-out-pdf/content')
+    expect(pdf.status).toBe(200)
+    expect(pdf.headers.get('x-aigc-explicit-reason')).toBe('tenant-option-off')
+    const pdfReport = await detect(t, new Uint8Array(await pdf.arrayBuffer()), 'application/pdf')
+    expect(pdfReport.labels[0].signatures[0].status).toBe('valid')
   })
 
   it("passes a file the client uploaded unchanged, and still labels batch output line by line", async () => {

@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { OFFICE_TYPES, officePackage } from '../ooxml-packages'
+import { minimalPdf } from '../pdf-fixtures'
 
 export const ANSWER = '你好，世界！这是一个测试回答。Hello, world: 𝄞 emoji 🙂 and more text.'
 
@@ -361,6 +363,8 @@ const GENERATED: Record<string, [type: string, body: () => Buffer]> = {
   png: ['image/png', () => readFileSync('test/fixtures/images/plain.png')],
   jpg: ['image/jpeg', () => readFileSync('test/fixtures/images/photo.jpg')],
   md: ['text/markdown', () => Buffer.from('# 报告\n\n模型写的报告。\n')],
+  docx: [OFFICE_TYPES.docx, () => Buffer.from(officePackage('docx'))],
+  pdf: ['application/pdf', () => Buffer.from(minimalPdf())],
   csv: ['text/csv', () => Buffer.from('a,b\n1,2\n')],
   mp4: ['video/mp4', () => readFileSync('test/fixtures/video/faststart.mp4')],
   broken: ['image/png', () => readFileSync('test/fixtures/images/plain.png').subarray(0, 60)],
