@@ -12,6 +12,7 @@
  */
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Miniflare, type WorkerOptions } from 'miniflare'
@@ -109,14 +110,26 @@ async function createTenant(gateway: string): Promise<string> {
   return ((await issued.json()) as { key: string }).key
 }
 
-/** One request, answer read whole; throws on a status other than 200. */
-export async function post(url: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Uint8Array> {
-  const res = await fetch(url, { method: 'POST', body, headers }).catch((error: Error) => {
-    throw new Error(`${url}: ${error.message} (${String((error.cause as Error | undefined)?.message)})`)
+/**
+ * One request on a connection of its own, answer read whole; throws on a status other
+ * than 200. (Not fetch: undici reuses idle connections that workerd may have closed, and a
+ * request written to one fails with EPIPE or waits for the headers timeout.)
+ */
+export function post(url: string, body: Uint8Array, headers: Record<string, string> = {}): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': body.length } }, (res) => {
+      const parts: Buffer[] = []
+      res.on('data', (part: Buffer) => parts.push(part))
+      res.on('error', reject)
+      res.on('end', () => {
+        const answer = new Uint8Array(Buffer.concat(parts))
+        if (res.statusCode === 200) resolve(answer)
+        else reject(new Error(`${url}: ${res.statusCode} ${new TextDecoder().decode(answer.subarray(0, 300))}`))
+      })
+    })
+    req.on('error', (error) => reject(new Error(`${url}: ${error.message}`)))
+    req.end(body)
   })
-  const answer = new Uint8Array(await res.arrayBuffer())
-  if (res.status !== 200) throw new Error(`${url}: ${res.status} ${new TextDecoder().decode(answer.subarray(0, 300))}`)
-  return answer
 }
 
 /**
@@ -139,24 +152,25 @@ type Kind = 'png' | 'jpeg'
 
 /**
  * Inputs made by sharp. `noisy`: uniform noise, so the file's size is set by its pixel
- * count (metadata cases of ~1 and ~50 MB); otherwise grainy gradients like generated art.
+ * count (metadata cases of ~1 and ~50 MB); otherwise gradients like generated art.
  */
 export async function makeImage(width: number, height: number, kind: Kind, noisy: boolean): Promise<Uint8Array> {
   const raw = Buffer.alloc(width * height * 3)
   let seed = 11
   for (let y = 0, i = 0; y < height; y++) {
     for (let x = 0; x < width; x++, i += 3) {
-      seed = (Math.imul(seed, 1103515245) + 12345) | 0
       if (noisy) {
+        seed = (Math.imul(seed, 1103515245) + 12345) | 0
         raw[i] = seed >>> 24
         raw[i + 1] = seed >>> 16
         raw[i + 2] = seed >>> 8
       } else {
-        // Gradients with a little grain, so the files are as large as generated art's.
-        const grain = ((seed >>> 24) & 3) - 2
-        raw[i] = (255 * x) / width + grain
-        raw[i + 1] = (255 * y) / height - grain
-        raw[i + 2] = 128 + 100 * Math.sin((x + y) / 97) + grain
+        // Fine texture on the JPEG (its size then is what a 4096² generated image has, ~5 MB); a
+        // PNG keeps to gradients, or it would be noise-sized.
+        const detail = kind === 'jpeg' ? 24 * Math.sin(x / 2.3 + Math.sin(y / 7)) * Math.sin(y / 3.1) : 0
+        raw[i] = (255 * x) / width + detail
+        raw[i + 1] = (255 * y) / height - detail
+        raw[i + 2] = 128 + 100 * Math.sin((x + y) / 97) + detail
       }
     }
   }
@@ -187,7 +201,7 @@ export async function workerdBench(): Promise<string[]> {
   const lines = [
     'The gateway in workerd (Miniflare, deployed bundle and bindings), wall time per request from Node, median;',
     'baselines in the same run: echo = a bare Worker answering the body it read (transport floor), copy = the same plus one copy.',
-    'CPU time per request: not reported; Miniflare neither limits nor reports it (trace events carry no CPU time locally), so wall time stands in.',
+    'CPU time per request: not available locally (a tail Worker in Miniflare gets cpuTime: 0, wallTime: 0); wall time stands in; `npm run bench profile` gives the isolate thread\'s busy time.',
   ]
   try {
     const echo = (bytes: Uint8Array) => () => post(w.echo, bytes)
