@@ -1,5 +1,6 @@
 /**
- * Image labelling, measured in one run against baselines:
+ * The labelling core in Node (what users get is bench/workerd.ts), measured in one run
+ * against baselines:
  * - metadata-only labelling throughput and memory vs copying the same bytes once;
  * - the visible mark + XMP on 1024² and 4096² PNG and JPEG vs sharp (libvips) doing the
  *   same composite and XMP write;
@@ -63,7 +64,7 @@ async function timeAsync(fn: () => Promise<unknown>, rounds = 3): Promise<number
 }
 
 async function metadataOnly(): Promise<string[]> {
-  const lines = ['Metadata-only labelling (XMP write, no pixels decoded); throughput median of 5, against copying the file once:']
+  const lines = ['Core in Node: metadata-only labelling (XMP write, no pixels decoded); throughput median of 5, against copying the file once:']
   for (const [name, width, height, format] of [
     ['~1 MB PNG', 600, 600, 'png'],
     ['~50 MB PNG', 5600, 5600, 'png'],
@@ -81,7 +82,7 @@ async function metadataOnly(): Promise<string[]> {
 }
 
 async function visibleVsSharp(): Promise<string[]> {
-  const lines = ['Visible mark + XMP label: gateway pipeline vs sharp doing the same composite and XMP write (median of 3):']
+  const lines = ['Core in Node: visible mark + XMP label, the gateway pipeline vs sharp doing the same composite and XMP write (median of 3):']
   const xmp = createXmpPacket(serializeLabel(label))
   for (const size of [1024, 4096]) {
     for (const format of ['png', 'jpg'] as const) {
@@ -113,7 +114,7 @@ async function visibleVsSharp(): Promise<string[]> {
 }
 
 function markingMemory(): string[] {
-  const lines = ['Visible mark + label, peak memory (fresh process each; a Worker isolate has 128 MB in all):']
+  const lines = ['Core in Node: visible mark + label, peak memory (fresh process each; a Worker isolate has 128 MB in all):']
   for (const format of ['png', 'jpg'] as const) {
     for (const size of [2048, 4096, 8192]) lines.push(`  ${`${size}² ${format.toUpperCase()}`.padEnd(10)} ${peak(make(size, size, format), 'mark')}`)
   }

@@ -48,7 +48,7 @@ const cases: [string, (n: number) => () => unknown][] = [
 ]
 
 export function linearParsing(n = 40_000): string[] {
-  const lines = ['linear parsing: time at n and 2n (ratio ~2 is linear, ~4 quadratic)']
+  const lines = ['Core in Node: linear parsing, time at n and 2n (ratio ~2 is linear, ~4 quadratic)']
   for (const [name, make] of cases) {
     const small = make(n)
     const large = make(2 * n)

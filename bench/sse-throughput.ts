@@ -52,7 +52,7 @@ export async function sseThroughput(): Promise<string[]> {
   const pass = mbps(median(runs.passthrough))
   const label = mbps(median(runs.labelled))
   return [
-    `SSE rewrite, ${data.length} chunks (${fmt(total / 1e6)} MB), median of 7:`,
+    `Core in Node: SSE rewrite, ${data.length} chunks (${fmt(total / 1e6)} MB), median of 7:`,
     `  pass-through TransformStream  ${fmt(pass, 1)} MB/s`,
     `  chat labeler (start+end)      ${fmt(label, 1)} MB/s`,
     `  ratio labelled / pass-through ${fmt(label / pass)}  (goal >= 0.80)`,
