@@ -7,10 +7,17 @@ import { concat, fromUtf8 } from '../formats/bytes'
 import { checkLimit, type LimitName } from '../limits'
 import { GatewayError } from '../errors'
 
-/** A request's (or an upstream answer's) body, within the named budget. */
-export async function readBody(request: Pick<Request, 'headers' | 'body'>, limit: LimitName, what: string): Promise<Uint8Array> {
+/**
+ * A request's (or an upstream answer's) body, within the named budget. A client's request
+ * with a Content-Length is read in one call: the runtime holds its body to that length, and
+ * the chunk loop with its copy costs a quarter of a metadata-only label at 48 MB. An
+ * upstream answer's length may be of its compressed form, so it is always counted as it
+ * streams.
+ */
+export async function readBody(request: Request | Response, limit: LimitName, what: string): Promise<Uint8Array> {
   const declared = Number(request.headers.get('content-length') ?? 0)
   if (declared > 0) checkLimit(limit, declared, what)
+  if (declared > 0 && request instanceof Request) return new Uint8Array(await request.arrayBuffer())
   const parts: Uint8Array[] = []
   let size = 0
   if (request.body) {
