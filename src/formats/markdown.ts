@@ -6,7 +6,7 @@
  * keys stay as they are and the document body is never touched.
  */
 import { labelText } from '../label/explicit-text'
-import { isRecord } from '../guards'
+import { jsonRecord } from '../guards'
 import { concat, fromUtf8, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 
@@ -198,13 +198,8 @@ function labelEntry(json: string, newline: string): string {
 }
 
 function flatFields(json: string): [string, string][] | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    return undefined
-  }
-  if (!isRecord(value)) return undefined
+  const value = jsonRecord(json)
+  if (!value) return undefined
   const fields = Object.entries(value)
   const flat = fields.length > 0 && fields.every(([key, field]) => PLAIN_KEY.test(key) && typeof field === 'string' && !NOT_IN_QUOTES.test(field))
   return flat && JSON.stringify(value) === json ? (fields as [string, string][]) : undefined

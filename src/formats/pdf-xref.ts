@@ -10,6 +10,7 @@
 import { checkLimit } from '../limits'
 import { FormatError, inflateCapped, latin1, need, startsWith } from './bytes'
 import { ascii, dictName, dictNumber, dictValue, indirectObject, integer, keyword, needInteger, objectStartsAt, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
+import { unfilter } from './png-filter'
 
 export type XrefEntry = { type: 'free' } | { type: 'offset'; offset: number; gen: number } | { type: 'compressed'; stream: number; index: number }
 
@@ -217,35 +218,17 @@ export function decodeStream(bytes: Uint8Array, { start, length }: { start: numb
   return unpredictPng(inflateCapped(raw, limit, what, () => new FormatError(`the ${what} inflates beyond the ${limit} bytes its entries need`)), columns, what)
 }
 
-/** PNG row filters (RFC 2083 §6) with one byte per pixel, as cross-reference streams use them. */
+/** PNG row filters with one byte per pixel, as cross-reference streams use them (predictors 10–15). */
 function unpredictPng(data: Uint8Array, columns: number, what: string): Uint8Array {
   const rows = Math.floor(data.length / (columns + 1))
   const out = new Uint8Array(rows * columns)
+  let prev = new Uint8Array(columns)
   for (let r = 0; r < rows; r++) {
     const tag = data[r * (columns + 1)]!
-    const row = data.subarray(r * (columns + 1) + 1, (r + 1) * (columns + 1))
-    const at = r * columns
-    for (let i = 0; i < columns; i++) {
-      const left = i > 0 ? out[at + i - 1]! : 0
-      const up = r > 0 ? out[at + i - columns]! : 0
-      const upLeft = r > 0 && i > 0 ? out[at + i - columns - 1]! : 0
-      let base: number
-      if (tag === 0) base = 0
-      else if (tag === 1) base = left
-      else if (tag === 2) base = up
-      else if (tag === 3) base = (left + up) >> 1
-      else if (tag === 4) base = paeth(left, up, upLeft)
-      else throw new FormatError(`the ${what} has a bad PNG predictor tag ${tag}`)
-      out[at + i] = (row[i]! + base) & 0xff
-    }
+    if (tag > 4) throw new FormatError(`the ${what} has a bad PNG predictor tag ${tag}`)
+    const row = out.subarray(r * columns, (r + 1) * columns)
+    unfilter(tag, data.subarray(r * (columns + 1) + 1, (r + 1) * (columns + 1)), row, prev, 1)
+    prev = row
   }
   return out
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c
-  const pa = Math.abs(p - a)
-  const pb = Math.abs(p - b)
-  const pc = Math.abs(p - c)
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c
 }

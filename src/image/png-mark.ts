@@ -7,6 +7,7 @@
  */
 import { concat, FormatError, u32be } from '../formats/bytes'
 import { pngChunk, pngLayout, withPngLabel, type PngChunk } from '../formats/png'
+import { paeth, unfilter } from '../formats/png-filter'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
 
 /**
@@ -168,28 +169,6 @@ async function idatChunks(stream: ReadableStream<Uint8Array>): Promise<Uint8Arra
   return chunks
 }
 
-/** PNG §9.2 filters: 0 none, 1 sub, 2 up, 3 average, 4 Paeth. */
-function unfilter(type: number, src: Uint8Array, out: Uint8Array, prev: Uint8Array, bpp: number): void {
-  const n = out.length
-  switch (type) {
-    case 0:
-      out.set(src)
-      break
-    case 1:
-      for (let i = 0; i < n; i++) out[i] = src[i]! + (i >= bpp ? out[i - bpp]! : 0)
-      break
-    case 2:
-      for (let i = 0; i < n; i++) out[i] = src[i]! + prev[i]!
-      break
-    case 3:
-      for (let i = 0; i < n; i++) out[i] = src[i]! + (((i >= bpp ? out[i - bpp]! : 0) + prev[i]!) >> 1)
-      break
-    case 4:
-      for (let i = 0; i < n; i++) out[i] = src[i]! + paeth(i >= bpp ? out[i - bpp]! : 0, prev[i]!, i >= bpp ? prev[i - bpp]! : 0)
-      break
-  }
-}
-
 function filter(type: number, raw: Uint8Array, prev: Uint8Array, bpp: number, out: Uint8Array): void {
   const n = raw.length
   switch (type) {
@@ -209,12 +188,4 @@ function filter(type: number, raw: Uint8Array, prev: Uint8Array, bpp: number, ou
       for (let i = 0; i < n; i++) out[i] = raw[i]! - paeth(i >= bpp ? raw[i - bpp]! : 0, prev[i]!, i >= bpp ? prev[i - bpp]! : 0)
       break
   }
-}
-
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c
-  const pa = Math.abs(p - a)
-  const pb = Math.abs(p - b)
-  const pc = Math.abs(p - c)
-  return pa <= pb && pa <= pc ? a : pb <= pc ? b : c
 }

@@ -2,7 +2,7 @@
  * The implicit-label record of GB 45438-2025 Annex E, and the rules for its values.
  * Pure: no I/O, no clock, no randomness (the caller supplies the ProduceID).
  */
-import { isRecord } from '../guards'
+import { isRecord, jsonRecord } from '../guards'
 
 /** Annex E field order; serialisation must keep it. */
 export const LABEL_FIELDS = [
@@ -108,13 +108,8 @@ export interface ParsedLabel {
  * undefined when this is not a label at all.
  */
 export function parseLabel(json: string): ParsedLabel | undefined {
-  let value: unknown
-  try {
-    value = JSON.parse(json)
-  } catch {
-    return undefined
-  }
-  if (!isRecord(value)) return undefined
+  const value = jsonRecord(json)
+  if (!value) return undefined
   const wrapped = isRecord(value.AIGC)
   const record = wrapped ? (value.AIGC as Record<string, unknown>) : value
   if (typeof record.Label !== 'string' && typeof record.Label !== 'number') return undefined

@@ -5,7 +5,7 @@
  * included, is labelled like prose.
  */
 import { LIMITS } from '../limits'
-import { isRecord } from '../guards'
+import { isRecord, jsonRecord } from '../guards'
 
 /** True when this generated text is the structured output the request asked for. */
 export type StructuredCheck = (text: string) => boolean
@@ -26,11 +26,7 @@ function parsesAsJson(text: string): boolean {
 /** JSON mode (`json_object`) promises an object. */
 function parsesAsJsonObject(text: string): boolean {
   if (!checkable(text)) return false
-  try {
-    return isRecord(JSON.parse(text))
-  } catch {
-    return false
-  }
+  return jsonRecord(text) !== undefined
 }
 
 /** A client's regex that JavaScript cannot compile proves nothing: the answer is labelled. */
