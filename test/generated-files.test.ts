@@ -48,6 +48,19 @@ describe('generated files read from the model API', () => {
     expect(pdfReport.labels[0].signatures[0].status).toBe('valid')
   })
 
+  it("asks for the whole file when the client asks for a range, and keeps none of the upstream's validators or X-AIGC headers", async () => {
+    const t = await createTenant()
+    const res = await get(t, '/v1/files/file-out-pdf/content', { range: 'bytes=0-99' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('etag')).toBeNull()
+    // The mock claims "applied"; the gateway says what it did (a PDF without the page text option).
+    expect(res.headers.get('x-aigc-explicit')).toBe('omitted')
+    expect((await upstreamRequests(t.host)).map((r) => r.range)).toEqual([undefined, undefined])
+    const own = await get(t, '/v1/files/file-user-1/content', { range: 'bytes=0-3' })
+    expect(own.status).toBe(200)
+    expect((await upstreamRequests(t.host)).at(-1)!.range).toBe('bytes=0-3')
+  })
+
   it("passes a file the client uploaded unchanged, and still labels batch output line by line", async () => {
     const t = await createTenant()
     const own = await get(t, '/v1/files/file-user-1/content')

@@ -53,19 +53,33 @@ const unlabellable = (route: string, what: string) =>
 /** GET …/content: the metadata first (same path without /content), then the download, labelled as its origin says. */
 export async function fileContent(c: Context<AppEnv>, dialect: UpstreamDialect, upstreamPath: string, route: string, source: FileSource): Promise<Response> {
   const resolved = c.get('tenant')
-  const get = (path: string) => forwardToUpstream(resolved, dialect, { method: 'GET', path, headers: c.req.raw.headers, body: null })
-  const metadata = await get(upstreamPath.replace(/\/content$/, ''))
+  const get = (path: string, headers = c.req.raw.headers) => forwardToUpstream(resolved, dialect, { method: 'GET', path, headers, body: null })
+  const metadata = await get(upstreamPath.replace(/\/content$/, ''), withoutRange(c.req.raw.headers))
   if (!metadata.ok) return new Response(metadata.body, { status: metadata.status, headers: incomingHeaders(metadata.headers) })
   const meta: unknown = await metadata.json().catch(() => undefined)
   if (!isRecord(meta)) throw unlabellable(route, 'file metadata that is not a JSON object')
   const origin = fileOrigin(source, dialect, meta)
   if (origin !== 'generated' && origin !== 'batch-results' && origin !== 'uploaded') throw unlabellable(route, origin)
 
-  const upstream = await get(upstreamPath + new URL(c.req.url).search)
+  // A client's own file may be read in ranges; a labelled one is whole, or a part would go out as if labelled.
+  const upstream = await get(upstreamPath + new URL(c.req.url).search, origin === 'uploaded' ? c.req.raw.headers : withoutRange(c.req.raw.headers))
   const headers = incomingHeaders(upstream.headers)
   if (!upstream.ok || origin === 'uploaded') return new Response(upstream.body, { status: upstream.status, headers })
+  if (upstream.status !== 200) {
+    await upstream.body?.cancel()
+    throw unlabellable(route, `status ${upstream.status} to a request for the whole file`)
+  }
+  // These describe the upstream's bytes, not the labelled ones.
+  for (const name of ['etag', 'content-range', 'accept-ranges', 'content-md5', 'digest', 'repr-digest']) headers.delete(name)
   if (origin === 'batch-results') return batchResults(c, upstream, route, 'openai-batch')
   return generatedFile(c, upstream, headers, route)
+}
+
+function withoutRange(incoming: Headers): Headers {
+  const headers = new Headers(incoming)
+  headers.delete('range')
+  headers.delete('if-range')
+  return headers
 }
 
 async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: Headers, route: string): Promise<Response> {

@@ -43,9 +43,10 @@ export function outgoingHeaders(incoming: Headers, dialect: UpstreamDialect, ups
   return headers
 }
 
+/** The upstream's answer headers the client may see; the upstream's own `X-AIGC-*` never pass (only the gateway says what it labelled). */
 export function incomingHeaders(upstream: Headers): Headers {
   const headers = new Headers()
-  for (const [name, value] of upstream) if (!DROP_INCOMING.has(name)) headers.set(name, value)
+  for (const [name, value] of upstream) if (!DROP_INCOMING.has(name) && !name.startsWith('x-aigc-')) headers.set(name, value)
   return headers
 }
 

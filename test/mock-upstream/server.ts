@@ -21,6 +21,7 @@ export interface Recorded {
   authorization?: string
   apiKey?: string
   anthropicVersion?: string
+  range?: string
   body: string
 }
 
@@ -44,6 +45,7 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
     authorization: req.headers.authorization,
     apiKey: req.headers['x-api-key'] as string | undefined,
     anthropicVersion: req.headers['anthropic-version'] as string | undefined,
+    range: req.headers.range,
     body: text,
   })
   recorded.set(host, log)
@@ -388,7 +390,7 @@ function fileRoute(req: IncomingMessage, path: string, res: ServerResponse): boo
     return true
   }
   const [type, body] = GENERATED[kind]!
-  res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${id}"` })
+  res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${id}"`, etag: '"upstream-etag"', 'x-aigc-explicit': 'applied' })
   res.end(body())
   return true
 }
