@@ -4,6 +4,7 @@
  * the signature that binds what a reader reads.
  */
 import { describe, expect, it } from 'vitest'
+import { concat } from '../src/formats/bytes'
 import { createTenant, gateway, PROVIDER, type TestTenant } from './helpers'
 
 const TEXT_LABEL = '本内容由人工智能生成'
@@ -43,7 +44,8 @@ describe('text documents through /v1/aigc/label and /detect', () => {
     it(`${name}: answered as ${type}, the header's label is the file's, detected labelled with a valid signature, an edit is content-changed`, async () => {
       const t = await createTenant()
       const { res, text } = await label(t, body, type, '?mark=implicit')
-      expect(res.headers.get('content-type')).toBe(`${type}; charset=utf-8`)
+      // Markdown and text are UTF-8 and say so; HTML keeps the header as sent (its bytes keep their charset).
+      expect(res.headers.get('content-type')).toBe(type === 'text/html' ? type : `${type}; charset=utf-8`)
       expect(res.headers.get('x-aigc-explicit')).toBe('omitted')
       const report = await detect(t, text, type)
       expect(report).toMatchObject({ labelled: true, labels: [{ fields: { ContentProducer: PROVIDER } }] })
@@ -107,6 +109,25 @@ describe('text documents through /v1/aigc/label and /detect', () => {
     const t = await createTenant()
     const { text } = await label(t, '<!DOCTYPE html><html><body><p>x</p></body></html>', 'text/html')
     expect(text).toContain(`<p>x</p><p data-aigc-label="">${TEXT_LABEL}</p></body>`)
+  })
+
+  it('labels a GBK page in its own charset (the visible label as numeric references) and refuses non-UTF-8 Markdown rather than re-encode it', async () => {
+    const t = await createTenant()
+    // 你好 in GBK, declared by the page and the header.
+    const page = concat([encode('<!DOCTYPE html><html><head><meta charset="gbk"></head><body><p>'), new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]), encode('</p></body></html>')])
+    const res = await gateway('/v1/aigc/label', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'text/html; charset=gbk' }, body: page })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toBe('text/html; charset=gbk')
+    const out = new Uint8Array(await res.arrayBuffer())
+    const latin = Array.from(out, (b) => String.fromCharCode(b)).join('')
+    expect(latin).toContain('\xc4\xe3\xba\xc3')
+    expect(latin).toContain(`<p data-aigc-label="">${[...TEXT_LABEL].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('')}</p>`)
+    expect(out.every((b, i) => b < 0x80 || latin.indexOf('\xc4\xe3\xba\xc3') <= i && i < latin.indexOf('\xc4\xe3\xba\xc3') + 4)).toBe(true)
+
+    const markdown = concat([encode('---\ntitle: x\n---\n'), new Uint8Array([0xc4, 0xe3, 0xba, 0xc3])])
+    const refused = await gateway('/v1/aigc/label', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'text/markdown' }, body: markdown })
+    expect(refused.status).toBe(422)
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/not UTF-8/)
   })
 
   it('refuses an HTML page over its budget with a 413 naming html_bytes', async () => {

@@ -219,9 +219,18 @@ function headToken(o: Outline, bytes: Uint8Array, token: Token): boolean {
 }
 
 const escapeText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+/** Non-ASCII as numeric references: text a page in any charset (GBK, Big5) reads the same. */
+const asciiMarkup = (markup: string) => markup.replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`)
+
+/** Whether the page says it is in a charset other than UTF-8 (a meta charset, or its http-equiv form). */
+function otherCharset(bytes: Uint8Array, o: Outline): boolean {
+  if (!o.charset) return false
+  const declared = attribute(bytes, o.charset, 'charset') ?? /charset\s*=\s*([^\s;]+)/i.exec(attribute(bytes, o.charset, 'content') ?? '')?.[1] ?? ''
+  return !/^\s*utf-?8\s*$/i.test(declared)
+}
 
 /** A label element HTML and XHTML parse alike, and naive readers too (no raw `'`, `<` or `>` in the value). */
-const metaElement = (json: string) => `<meta name="AIGC" content='${escapeText(json).replaceAll("'", '&#39;')}' />`
+const metaElement = (json: string) => asciiMarkup(`<meta name="AIGC" content='${escapeText(json).replaceAll("'", '&#39;')}' />`)
 const HEAD = '<head>'
 
 /** The byte ranges a write replaces: the AIGC metas and, with `withHead`, the head start tag. */
@@ -315,8 +324,9 @@ export const html: CarrierFormat = {
     const end = Math.max(start, o.bodyEnd ?? o.htmlEnd ?? o.text.length)
     const [before, after] = [affixes.prefix.trim(), affixes.suffix.trim()]
     const edits: Edit[] = []
-    if (before) edits.push({ start, end: start, insert: labelElement(before) })
-    if (after) edits.push({ start: end, end, insert: labelElement(after) })
+    const element = (text: string) => (otherCharset(bytes, o) ? asciiMarkup(labelElement(text)) : labelElement(text))
+    if (before) edits.push({ start, end: start, insert: element(before) })
+    if (after) edits.push({ start: end, end, insert: element(after) })
     return concat(splice(bytes, edits))
   },
 }

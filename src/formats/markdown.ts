@@ -7,7 +7,18 @@
  */
 import { labelText } from '../label/explicit-text'
 import { jsonRecord } from '../guards'
-import { concat, fromUtf8, utf8 } from './bytes'
+import { concat, FormatError, fromUtf8, utf8 } from './bytes'
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
+
+/** The document's text; one that is not UTF-8 is refused, since re-encoding would replace its characters. */
+function documentText(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes)
+  } catch {
+    throw new FormatError('the text is not UTF-8: Markdown and plain text are labelled as UTF-8 only')
+  }
+}
 import type { CarrierFormat, FoundLabel } from './types'
 
 const OPEN = /^---[ \t]*(\r?\n)/
@@ -212,13 +223,13 @@ export const markdown: CarrierFormat = {
   detect: (bytes) => OPEN.test(fromUtf8(bytes.subarray(0, 8))),
 
   read(bytes) {
-    const fm = frontMatter(fromUtf8(bytes))
+    const fm = frontMatter(documentText(bytes))
     if (!fm) return []
     return aigcEntries(fm.body).map((e): FoundLabel => ({ carrier: 'markdown:front-matter:AIGC', form: 'text', raw: e.raw }))
   },
 
   write(bytes, json) {
-    const text = fromUtf8(bytes)
+    const text = documentText(bytes)
     const fm = frontMatter(text)
     const newline = fm?.newline ?? (text.includes('\r\n') ? '\r\n' : '\n')
     const label = labelEntry(json, newline)
@@ -237,14 +248,14 @@ export const markdown: CarrierFormat = {
 
   // The document after its front matter: what a reader sees as the text.
   content(bytes) {
-    const text = fromUtf8(bytes)
+    const text = documentText(bytes)
     const fm = frontMatter(text)
     return [fm ? utf8.encode(text.slice(fm.rest)) : bytes]
   },
 
   // Around the body; the front matter stays first.
   explicitText(bytes, affixes) {
-    const text = fromUtf8(bytes)
+    const text = documentText(bytes)
     const start = frontMatter(text)?.rest ?? 0
     return utf8.encode(text.slice(0, start) + labelText(text.slice(start), affixes))
   },

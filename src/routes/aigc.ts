@@ -14,7 +14,7 @@ import { aiSourceType, inspect } from '../verify/inspect'
 import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
 import { applyForGrant } from '../unmark/grants'
 import { setLabelHeaders, type Omission } from './delivery'
-import { labelTypedFile, takesVisibleMark, typedFile, type TypedFile } from './file-label'
+import { labelTypedFile, mediaType, takesVisibleMark, typedFile, type TypedFile } from './file-label'
 import { cappedJson, readBody } from './body'
 import { uploadError } from './images'
 import { requestInfo, type AppEnv } from './types'
@@ -37,13 +37,12 @@ function requestedMarks(c: Context<AppEnv>, fallback: string): { explicit: boole
   return { explicit: marks.includes('explicit') }
 }
 
-const declaredType = (c: Context<AppEnv>) => (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+const declaredType = (c: Context<AppEnv>) => mediaType(c.req.header('content-type'))
 
 /** The uploaded file (the raw body) and its format: sniffed, and checked against the declared type. */
 async function upload(c: Context<AppEnv>): Promise<TypedFile> {
   const bytes = await readBody(c.req.raw, 'uploadBytes', 'the file').catch(rethrowLimit)
-  const declared = declaredType(c)
-  return typedFile(bytes, fileFormat(bytes, declared), declared)
+  return typedFile(bytes, fileFormat(bytes, declaredType(c)), c.req.header('content-type') ?? '')
 }
 
 function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {

@@ -4,7 +4,7 @@
  * label, read back before it is returned. Shared by uploads to /v1/aigc and generated files
  * read from the model API.
  */
-import { accepts, checkWritten, type CarrierFormat } from '../formats'
+import { accepts, checkWritten, markdown, type CarrierFormat } from '../formats'
 import { labelFile, type LabelledFile, type Signing } from '../image/label-image'
 import { markContext } from '../image/runtime'
 import type { AigcLabel } from '../label/annex-e'
@@ -18,9 +18,20 @@ export interface TypedFile {
   type: string
 }
 
-export function typedFile(bytes: Uint8Array, format: CarrierFormat, declared: string): TypedFile {
+/** A content type header's media type, lower case, without parameters. */
+export const mediaType = (header: string | null | undefined) => (header ?? '').split(';')[0]!.trim().toLowerCase()
+
+/**
+ * The file with the type its answer carries: the declared type when it names the format,
+ * else the format's own. Markdown and plain text are UTF-8 (a write refuses anything else),
+ * so they say so; HTML is spliced byte for byte and keeps the header as sent, charset
+ * included, since its bytes keep whatever charset the page is in.
+ */
+export function typedFile(bytes: Uint8Array, format: CarrierFormat, header: string): TypedFile {
+  const declared = mediaType(header)
   const type = accepts(format, declared) ? declared : format.mime
-  return { bytes, format, type: type.startsWith('text/') ? `${type}; charset=utf-8` : type }
+  if (format === markdown) return { bytes, format, type: `${type}; charset=utf-8` }
+  return { bytes, format, type: type === declared ? header.trim() : type }
 }
 
 export type VisibleMarks = Pick<Labels, 'text' | 'image'>

@@ -18,7 +18,7 @@ import { tenantSigner } from '../tenant/signing'
 import { forwardToUpstream, incomingHeaders, type UpstreamDialect } from '../upstream/client'
 import { readBody } from './body'
 import { setLabelHeaders } from './delivery'
-import { labelTypedFile, takesVisibleMark, typedFile } from './file-label'
+import { labelTypedFile, mediaType, takesVisibleMark, typedFile } from './file-label'
 import type { FileSource } from './route-table'
 import { uploadError } from './images'
 import { batchResults } from './stored'
@@ -83,7 +83,7 @@ function withoutRange(incoming: Headers): Headers {
 }
 
 async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: Headers, route: string): Promise<Response> {
-  const declared = (upstream.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
+  const declared = mediaType(upstream.headers.get('content-type'))
   const bytes = await readBody(upstream, 'uploadBytes', `${route}: the generated file`).catch((error: unknown) => {
     if (error instanceof LimitError) throw new GatewayError(502, 'upstream_invalid_response', error.message, error.limit.name)
     throw error
@@ -100,7 +100,7 @@ async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: He
   if (!takesVisibleMark(format)) throw unlabellable(route, `a generated ${format.name.toUpperCase()} file, which needs a visible mark`)
   const { tenant } = c.get('tenant')
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const file = typedFile(bytes, format, declared)
+  const file = typedFile(bytes, format, upstream.headers.get('content-type') ?? '')
   const signing = { signer: await tenantSigner(c.env.DB, c.get('config'), tenant), role: 'producer' as const }
   const out = await labelTypedFile(file, label, tenant.labels, signing).catch((error: unknown) => {
     // The model's file, not the client's: a file the gateway cannot read is the upstream's fault.
