@@ -73,7 +73,7 @@ describe('default deny', () => {
 
   it('refuses an answer whose content type or shape its labeller does not know with a 502', async () => {
     const t = await createTenant()
-    for (const id of ['file-pdf', 'file-odd']) {
+    for (const id of ['file-out-csv', 'file-odd']) {
       const res = await get(t, `/v1/files/${id}/content`)
       expect(res.status, id).toBe(502)
       expect((await res.json<any>()).error.message).toContain('GET /v1/files/{id}/content')

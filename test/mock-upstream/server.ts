@@ -441,13 +441,8 @@ function storedRoute(req: IncomingMessage, path: string, text: string, res: Serv
   }
   if (kind === 'conversations' && rest === 'items') return json(res, 200, { object: 'list', data: [user, assistant], has_more: false }), true
   if (kind === 'threads' && rest === 'messages') return json(res, 200, { object: 'list', data: [threadMessage('user', '你好'), threadMessage('assistant', ANSWER)] }), true
-  if (kind === 'files' && !rest) return json(res, 200, { id, object: 'file', bytes: 10, filename: id, purpose: id === 'file-pdf' ? 'assistants_output' : 'batch_output', created_at: 0 }), true
+  if (kind === 'files' && !rest) return json(res, 200, { id, object: 'file', bytes: 10, filename: id, purpose: 'batch_output', created_at: 0 }), true
   if (kind === 'files' && rest === 'content') {
-    if (id === 'file-pdf') {
-      res.writeHead(200, { 'content-type': 'application/pdf' })
-      res.end('%PDF-1.4\n')
-      return true
-    }
     const lines = id === 'file-odd'
       ? [{ something: 'else' }]
       : [
