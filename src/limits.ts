@@ -213,10 +213,10 @@ export const LIMITS = {
   },
   htmlBytes: {
     name: 'html_bytes',
-    max: 8 * MiB,
+    max: 4 * MiB,
     unit: 'bytes',
     status: 413,
-    why: 'a page is tokenised on every pass (explicit label, content binding, write, read-back), 50–400 ms for 4–8 MB of hostile markup; real generated pages are kilobytes',
+    why: 'a page is tokenised on every pass (explicit label, content binding, write, read-back), up to 200 ms a pass for 4 MB of hostile markup; real generated pages are kilobytes',
   },
   pdfObjects: {
     name: 'pdf_objects',

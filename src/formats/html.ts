@@ -40,6 +40,8 @@ type Token = Span | Tag
 /** Elements whose content is text up to their end tag (a `<meta` in a script is no meta). */
 const RAW_TEXT = new Set(['script', 'style', 'textarea', 'title', 'xmp', 'iframe', 'noembed', 'noframes', 'noscript'])
 /** Start tags the parser keeps in the head; any other element (or text) starts the body. */
+/** The end tag of each raw text element, compiled once (a page may hold thousands of titles). */
+const RAW_TEXT_END = new Map([...RAW_TEXT].map((name) => [name, new RegExp(`</${name}[\\t\\n\\f\\r />]`, 'gi')]))
 const HEAD_ELEMENTS = new Set(['html', 'head', 'base', 'basefont', 'bgsound', 'link', 'meta', 'noframes', 'script', 'style', 'template', 'title', 'noscript'])
 /** Tags that do not break a line of visible text. */
 const INLINE = new Set(['a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'dfn', 'em', 'font', 'i', 'kbd', 'mark', 'q', 's', 'samp', 'small', 'span', 'strong', 'sub', 'sup', 'time', 'u', 'var'])
@@ -61,7 +63,7 @@ function* tokens(text: string, from: number): Generator<Token> {
     yield token
     at = token.end
     if (token.kind === 'start' && RAW_TEXT.has(token.name)) {
-      const close = new RegExp(`</${token.name}[\\t\\n\\f\\r />]`, 'gi')
+      const close = RAW_TEXT_END.get(token.name)!
       close.lastIndex = at
       const end = close.exec(text)?.index ?? text.length
       if (end > at) yield { kind: 'raw', start: at, end }
