@@ -18,6 +18,8 @@ export interface PdfFile {
   bytes: Uint8Array
   xref: Xref
   trailer: PdfDict
+  /** Object streams decoded so far, by object number: each is inflated once per file. */
+  objectStreams: Map<number, ObjectStream>
 }
 
 export function open(bytes: Uint8Array): PdfFile {
@@ -25,7 +27,7 @@ export function open(bytes: Uint8Array): PdfFile {
   const xref = readXref(bytes)
   const trailer = xref.sections[0]!.trailer
   if (trailer.has('Encrypt')) throw new FormatError('encrypted PDFs are not supported')
-  return { bytes, xref, trailer }
+  return { bytes, xref, trailer, objectStreams: new Map() }
 }
 
 /** The object `ref` names, from its offset or its object stream; undefined for a free or absent one (§7.3.10: null). */
@@ -38,9 +40,28 @@ export function resolve(file: PdfFile, ref: PdfValue): PdfValue | undefined {
   return indirectObject(file.bytes, entry.offset).value
 }
 
+/** An object stream's decoded data and its header: the number and offset (from `/First`) of each object. */
+interface ObjectStream {
+  data: Uint8Array
+  first: number
+  objects: { num: number; offset: number }[]
+}
+
 function fromObjectStream(file: PdfFile, { stream, index }: Extract<XrefEntry, { type: 'compressed' }>, num: number): PdfValue {
+  let decoded = file.objectStreams.get(stream)
+  if (!decoded) {
+    decoded = decodeObjectStream(file, stream)
+    file.objectStreams.set(stream, decoded)
+  }
+  const found = decoded.objects[index]
+  if (!found) throw new FormatError(`object ${num} is at index ${index} of object stream ${stream}, which holds ${decoded.objects.length}`)
+  if (found.num !== num) throw new FormatError(`object stream ${stream} holds object ${found.num} where the cross-reference says ${num}`)
+  return parseValue(decoded.data, decoded.first + found.offset).value
+}
+
+function decodeObjectStream(file: PdfFile, stream: number): ObjectStream {
   const holder = file.xref.entries.get(stream)
-  if (holder?.type !== 'offset') throw new FormatError(`object ${num} is in object stream ${stream}, which the cross-reference does not locate`)
+  if (holder?.type !== 'offset') throw new FormatError(`object stream ${stream} is not located by the cross-reference`)
   const object = indirectObject(file.bytes, holder.offset)
   if (object.value.kind !== 'dict' || object.streamStart === undefined || dictName(object.value.dict, 'Type') !== 'ObjStm') throw new FormatError(`object ${stream} is not an object stream`)
   const dict = object.value.dict
@@ -48,18 +69,23 @@ function fromObjectStream(file: PdfFile, { stream, index }: Extract<XrefEntry, {
   const first = dictNumber(dict, 'First')
   if (count === undefined || first === undefined || !Number.isSafeInteger(count) || !Number.isSafeInteger(first) || count < 0 || first < 0) throw new FormatError(`object stream ${stream} has no valid /N and /First`)
   checkLimit('pdfObjects', count, `the objects of object stream ${stream}`)
-  if (index >= count) throw new FormatError(`object ${num} is at index ${index} of object stream ${stream}, which holds ${count}`)
-  const length = resolve(file, dictValue(dict, 'Length') ?? { kind: 'null' })
+  // §7.5.7: the object holding an object stream's /Length is never in an object stream, so
+  // resolving it cannot lead back here (a cycle that would recurse without end).
+  const lengthValue = dictValue(dict, 'Length') ?? { kind: 'null' }
+  if (lengthValue.kind === 'ref' && file.xref.entries.get(lengthValue.num)?.type === 'compressed') throw new FormatError(`the /Length of object stream ${stream} is itself in an object stream`)
+  const length = resolve(file, lengthValue)
   if (length?.kind !== 'number') throw new FormatError(`object stream ${stream} has no /Length`)
   const data = decodeStream(file.bytes, { start: object.streamStart, length: length.value }, dict, OBJECT_STREAM_BYTES, `object stream ${stream}`)
-  let at = 0
-  for (let i = 0; i < index; i++) at = needInteger(data, needInteger(data, at, 'an object stream header').end, 'an object stream header').end
-  const found = needInteger(data, at, 'an object stream header')
-  const offset = needInteger(data, found.end, 'an object stream header')
-  if (found.value !== num) throw new FormatError(`object stream ${stream} holds object ${found.value} where the cross-reference says ${num}`)
-  return parseValue(data, first + offset.value).value
+  // The header is `num offset` pairs; a header shorter than /N says is refused at its end.
+  const objects: ObjectStream['objects'] = []
+  for (let at = 0; objects.length < count; ) {
+    const found = needInteger(data, at, `the header of object stream ${stream}`)
+    const offset = needInteger(data, found.end, `the header of object stream ${stream}`)
+    objects.push({ num: found.value, offset: offset.value })
+    at = offset.end
+  }
+  return { data, first, objects }
 }
-
 
 export const NL = ascii('\n')
 

@@ -3,11 +3,12 @@ import { deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { FormatError, formatFor, readLabels, writeLabel } from '../../src/formats'
 import { pdf } from '../../src/formats/pdf'
+import { open, resolve } from '../../src/formats/pdf-file'
 import { pdfPageText } from '../../src/formats/pdf-page-text'
 import { createLabel, serializeLabel } from '../../src/label/annex-e'
 import { contentHash } from '../../src/label/content-hash'
 import { affixesFor, DEFAULT_TEXT_LABEL } from '../../src/label/explicit-text'
-import { minimalPdf, pdfBytes, pdfText } from '../pdf-fixtures'
+import { minimalPdf, objectStream, pdfBytes, pdfText, xrefStreamPdf } from '../pdf-fixtures'
 import { file, run } from './tools'
 
 const label = (id: string) => createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: id })
@@ -96,6 +97,18 @@ describe('PDF carrier, read by qpdf, poppler and exiftool', () => {
     expect(pdf.read(readFileSync(path))).toMatchObject([{ raw: json }])
   })
 
+  it('reads an object stream with an indirect /Length, and inflates it once per file', () => {
+    const stream = objectStream([[4, `<< /AIGC (${OTHER}) /Title 5 0 R >>`], [5, '(A title)']], { length: '3 0 R', deflate: deflateSync })
+    const bytes = xrefStreamPdf(['<< /Type /Catalog >>', stream.body, String(stream.length), { stream: 2, index: 0 }, { stream: 2, index: 1 }], '/Root 1 0 R /Info 4 0 R')
+    expect(readLabels(bytes)).toMatchObject([{ label: { ProduceID: 'theirs' } }])
+    const parsed = open(bytes)
+    expect(resolve(parsed, { kind: 'ref', num: 4, gen: 0 })?.kind).toBe('dict')
+    // The deflated bytes overwritten: the next object still comes from the stream decoded before.
+    const data = pdfText(bytes).indexOf('stream\n', pdfText(bytes).indexOf('/ObjStm')) + 'stream\n'.length
+    parsed.bytes.fill(0, data, data + stream.length)
+    expect(resolve(parsed, { kind: 'ref', num: 5, gen: 0 })).toEqual({ kind: 'string', bytes: pdfBytes('A title') })
+  })
+
   it('binds the content: an edit in the original part is seen, the label update is not', () => {
     const input = minimalPdf({ info })
     const out = pdf.write(input, OTHER)
@@ -146,6 +159,11 @@ describe('hostile PDFs are refused with a FormatError or the named limit', () =>
     const updateXref = pdfText(update).lastIndexOf('\nxref\n') + 1
     const id = ' /ID [<0123456789abcdef0123456789abcdef> <0123456789abcdef0123456789abcdef>]'
     refuse(pdfBytes(pdfText(update).replace(id, ` /Prev ${updateXref}`.padEnd(id.length))), /loops/)
+  })
+
+  it('an object stream whose /Length is an object in that same stream, refused before it recurses', () => {
+    const stream = objectStream([[3, '99'], [4, '<< >>']], { length: '3 0 R' })
+    refuse(xrefStreamPdf(['<< /Type /Catalog >>', stream.body, { stream: 2, index: 0 }, { stream: 2, index: 1 }], '/Root 1 0 R /Info 4 0 R'), /the \/Length of object stream 2 is itself in an object stream/)
   })
 
   it('a chain longer than pdf_xref_sections', () => {
