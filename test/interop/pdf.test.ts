@@ -178,6 +178,43 @@ describe('hostile PDFs are refused with a FormatError or the named limit', () =>
     refuse(pdfBytes(`${chain}startxref\n${prev}\n%%EOF\n`), /pdf_xref_sections/)
   })
 
+  it('section offsets that land before their section, on whitespace', () => {
+    refuse(pdfBytes(text.replace(`startxref\n${xrefAt}`, `startxref\n${xrefAt - 1}`)), /offset \d+ of the PDF does not start there/)
+    // A hybrid table whose /XRefStm points at the newline before the stream; exactly at it, it is read.
+    const streamed = pdfText(minimalPdf({ xrefStream: {} }))
+    const streamAt = Number(/startxref\n(\d+)/.exec(streamed)![1])
+    const hybrid = (xrefStm: number) => pdfBytes(`${streamed}xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 7 /Root 1 0 R /XRefStm ${xrefStm} >>\nstartxref\n${streamed.length}\n%%EOF\n`)
+    expect(pdf.read(hybrid(streamAt))).toEqual([])
+    refuse(hybrid(streamAt - 1), /offset \d+ of the PDF does not start there/)
+  })
+
+  it("the reviewer's case: 100 hybrid tables whose /XRefStm offsets run through the whitespace before one huge stream dictionary", () => {
+    let out = '%PDF-1.5\n'
+    const catalog = out.length
+    out += '1 0 obj\n<< /Type /Catalog >>\nendobj\n'
+    const spaces = out.length
+    out += `${' '.repeat(100)}2 0 obj\n<< /Type /XRef /Size 2 /W [1 4 2] /Index [0 0] /Junk [${'0 '.repeat(200_000)}] /Length 0 >>\nstream\n\nendstream\nendobj\n`
+    let prev = ''
+    for (let i = 0; i < 100; i++) {
+      const at = out.length
+      out += `xref\n1 1\n${String(catalog).padStart(10, '0')} 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R /XRefStm ${spaces + i}${prev} >>\n`
+      prev = ` /Prev ${at}`
+    }
+    refuse(pdfBytes(`${out}startxref\n${out.lastIndexOf('xref\n1 1')}\n%%EOF\n`), /does not start there/)
+  })
+
+  it('section dictionaries that together exceed their budget', () => {
+    // 20 update sections, each trailer holding 60 KB: 1.2 MB of dictionaries.
+    let chain = text.slice(0, text.lastIndexOf('startxref'))
+    let prev = xrefAt
+    for (let i = 0; i < 20; i++) {
+      const at = chain.length
+      chain += `xref\ntrailer\n<< /Size 6 /Root 1 0 R /Prev ${prev} /Junk [${'0 '.repeat(30_000)}] >>\n`
+      prev = at
+    }
+    refuse(pdfBytes(`${chain}startxref\n${prev}\n%%EOF\n`), /the dictionaries together exceed 1048576 bytes/)
+  })
+
   it('a huge /Size or object numbers past pdf_objects', () => {
     refuse(pdfBytes(text.replace('/Size 6', '/Size 99999999999')), /pdf_objects/)
     refuse(pdfBytes(text.replace('xref\n0 6', 'xref\n0 6000000')), /pdf_objects|truncated/)
