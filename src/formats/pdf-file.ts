@@ -2,12 +2,15 @@
  * A PDF file read once (its newest trailer and every cross-reference entry, ISO 32000-1
  * §7.5) and the one way we change one: an incremental update (§7.5.6) that appends objects,
  * a cross-reference section of the kind the file's newest one is (a table, or a stream for
- * files whose readers may only know streams) and a trailer that keeps `/Root` and `/ID`.
+ * files whose readers may only know streams) and a trailer that keeps `/Root` and the first
+ * `/ID` and gives the second a new value.
  * Shared by the label carrier (pdf.ts) and the page text label (pdf-page-text.ts).
  */
+import { sha256 } from '@noble/hashes/sha2'
+import { bytesToHex } from '@noble/hashes/utils'
 import { checkLimit } from '../limits'
 import { concat, FormatError, startsWith } from './bytes'
-import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
+import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type DictEntry, type PdfDict, type PdfValue } from './pdf-syntax'
 import { decodeStream, readXref, type Xref, type XrefEntry } from './pdf-xref'
 
 const MAGIC = ascii('%PDF-')
@@ -109,7 +112,7 @@ function runs(nums: number[]): [number, number][] {
 
 /**
  * An incremental update (§7.5.6): `objects` after the file's bytes, then a cross-reference
- * section of the kind the file's newest one is, whose trailer keeps `/Root` and `/ID`, names
+ * section of the kind the file's newest one is, whose trailer keeps `/Root` and the first `/ID`, names
  * `info` (the `/Info` entry as written) and points `/Prev` at the section before.
  */
 export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Array | undefined): Uint8Array {
@@ -126,8 +129,7 @@ export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Arr
     parts.push(object)
     offset += object.length
   }
-  const id = trailer.get('ID')
-  const common = [ascii(' '), root.raw, ...(info ? [ascii(' '), info] : []), ascii(` /Prev ${xref.startxref}`), ...(id ? [ascii(' '), id.raw] : [])]
+  const common = [ascii(' '), root.raw, ...(info ? [ascii(' '), info] : []), ascii(` /Prev ${xref.startxref}`), ...updatedId(trailer.get('ID'), bytes.length, objects)]
   const highest = Math.max(xref.size, ...objects.map((o) => o.num + 1))
   if (xref.sections[0]!.kind === 'table') {
     let table = 'xref\n'
@@ -142,6 +144,20 @@ export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Arr
   }
   checkLimit('pdfObjects', highest + 1, "the PDF's objects with the update's")
   return concat([bytes, ...parts, ascii(`startxref\n${offset}\n%%EOF\n`)])
+}
+
+/**
+ * The update's `/ID` (§14.4): the first identifier kept, the second a new one, a digest of the
+ * previous pair, the file's length and the update's objects (the same update of the same file
+ * gets the same one). An `/ID` that is not two strings is copied as written.
+ */
+function updatedId(id: DictEntry | undefined, length: number, objects: NewObject[]): Uint8Array[] {
+  if (!id) return []
+  const [first, second] = id.value.kind === 'array' && id.value.items.length === 2 ? id.value.items : []
+  if (first?.kind !== 'string' || second?.kind !== 'string') return [ascii(' '), id.raw]
+  const digest = sha256.create().update(first.bytes).update(second.bytes).update(ascii(` ${length}`))
+  for (const { num, gen, body } of objects) digest.update(ascii(` ${num} ${gen}`)).update(body)
+  return [ascii(` /ID [<${bytesToHex(first.bytes)}> <${bytesToHex(digest.digest().subarray(0, 16))}>]`)]
 }
 
 /** A cross-reference stream of rows `[1 offset gen]`, itself the last of `rows`. */

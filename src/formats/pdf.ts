@@ -5,7 +5,7 @@
  * output, followed by a new Info object (the old entries copied as written, any `/AIGC`
  * replaced), a cross-reference section of the kind the file's newest one is (a table, or a
  * stream for files whose readers may only know streams) and a trailer that keeps `/Root` and
- * `/ID`. Older revisions' Info dictionaries are history, not labels: only the current one is
+ * the first `/ID` (the second changes, §14.4). Older revisions' Info dictionaries are history, not labels: only the current one is
  * read. Encrypted files are refused: their strings would need the document key.
  */
 import { concat, fromUtf8, latin1, startsWith } from './bytes'

@@ -21,11 +21,11 @@ function viaQpdf(name: string, bytes: Uint8Array, ...args: string[]): Uint8Array
   return new Uint8Array(readFileSync(out))
 }
 
-/** qpdf's own reading of the current Info dictionary (its values as qpdf JSON, `u:` text). */
-function qpdfInfo(path: string): Record<string, string> {
+/** qpdf's own reading of the current Info dictionary (its values as qpdf JSON, `u:` text) and trailer /ID (`b:` hex). */
+function qpdfInfo(path: string): { info: Record<string, string>; id: [string, string] } {
   const [, objects] = JSON.parse(run('qpdf', ['--json=2', '--json-key=qpdf', path])).qpdf
   const ref: string | undefined = objects.trailer.value['/Info']
-  return ref ? objects[`obj:${ref}`].value : {}
+  return { info: ref ? objects[`obj:${ref}`].value : {}, id: objects.trailer.value['/ID'] }
 }
 
 /** `qpdf --check` exits 0 only without errors or warnings. */
@@ -50,21 +50,26 @@ describe('PDF carrier, read by qpdf, poppler and exiftool', () => {
       const once = writeLabel(input, label('first'))
       const twice = writeLabel(once, label('second'))
       const after = file(`after-${name}.pdf`, twice)
+      const between = file(`once-${name}.pdf`, once)
 
       // Both updates append: the input and the first output are byte prefixes.
       expect(once.subarray(0, input.length)).toEqual(input)
       expect(twice.subarray(0, once.length)).toEqual(once)
-      expect(qpdfCheck(file(`once-${name}.pdf`, once))).toContain('No syntax or stream encoding errors')
+      expect(qpdfCheck(between)).toContain('No syntax or stream encoding errors')
       expect(qpdfCheck(after)).toContain('No syntax or stream encoding errors')
       const xrefKind = (bytes: Uint8Array) => (pdfText(bytes).lastIndexOf('/Type /XRef') > pdfText(bytes).lastIndexOf('\nxref\n') ? 'stream' : 'table')
       expect(xrefKind(twice)).toBe(xrefKind(input))
 
       // The current Info holds exactly the second label; older entries survive.
-      const current = qpdfInfo(after)
+      const current = qpdfInfo(after).info
       expect(current['/AIGC']).toBe(`u:${serializeLabel(label('second'))}`)
       const infoKeys = Object.keys(current).filter((key) => key !== '/AIGC')
-      expect(infoKeys.sort()).toEqual(Object.keys(qpdfInfo(before)).filter((key) => key !== '/AIGC').sort())
+      expect(infoKeys.sort()).toEqual(Object.keys(qpdfInfo(before).info).filter((key) => key !== '/AIGC').sort())
       expect(readLabels(twice)).toMatchObject([{ carrier: 'pdf:Info:AIGC', form: 'text', label: label('second') }])
+      // §14.4: the first identifier stays, the second changes with each update.
+      const [inputId, onceId, twiceId] = [before, between, after].map((path) => qpdfInfo(path).id)
+      expect([onceId![0], twiceId![0]]).toEqual([inputId![0], inputId![0]])
+      expect(new Set([inputId![1], onceId![1], twiceId![1]]).size).toBe(3)
       const pdfinfo = run('pdfinfo', [after])
       if (name.includes('with Info') || name.includes('object streams')) expect(pdfinfo).toMatch(/Title:\s+A title[\s\S]*Author:\s+Some \(one\)/)
       expect(pdfinfo).toMatch(/Pages:\s+1/)
