@@ -13,7 +13,8 @@ import { concat, FormatError, startsWith } from './bytes'
 import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type DictEntry, type PdfDict, type PdfValue } from './pdf-syntax'
 import { decodeStream, readXref, type Xref, type XrefEntry } from './pdf-xref'
 
-const MAGIC = ascii('%PDF-')
+/** A PDF starts with its header, `%PDF-1.n` (§7.5.2). */
+export const PDF_MAGIC = ascii('%PDF-')
 /** An object stream is inflated whole to reach the Info dictionary in it; writers make them of ~100 objects. */
 const OBJECT_STREAM_BYTES = 32 * 1024 * 1024
 
@@ -26,7 +27,7 @@ export interface PdfFile {
 }
 
 export function open(bytes: Uint8Array): PdfFile {
-  if (!startsWith(bytes, MAGIC)) throw new FormatError('not a PDF: no %PDF- header')
+  if (!startsWith(bytes, PDF_MAGIC)) throw new FormatError('not a PDF: no %PDF- header')
   const xref = readXref(bytes)
   const trailer = xref.sections[0]!.trailer
   if (trailer.has('Encrypt')) throw new FormatError('encrypted PDFs are not supported')

@@ -11,12 +11,12 @@
 import { concat, fromUtf8, latin1, startsWith } from './bytes'
 import { ascii, dictNumber, dictValue, indirectObject, isWhite, type PdfDict, type PdfValue } from './pdf-syntax'
 import type { XrefSection } from './pdf-xref'
-import { appendUpdate, NL, open, resolve, type PdfFile } from './pdf-file'
+import { appendUpdate, NL, open, PDF_MAGIC, resolve, type PdfFile } from './pdf-file'
 import { pdfPageText } from './pdf-page-text'
 import type { CarrierFormat, FoundLabel } from './types'
 
 const KEY = 'AIGC'
-const MAGIC = ascii('%PDF-')
+
 /** The trailer's Info dictionary: an indirect one as §14.3.3 says, a direct one read as well. */
 function infoOf(file: PdfFile): PdfDict | undefined {
   const info = dictValue(file.trailer, 'Info')
@@ -112,11 +112,10 @@ function original(file: PdfFile): Uint8Array {
   return file.bytes.subarray(0, end)
 }
 
-
 export const pdf: CarrierFormat = {
   name: 'pdf',
   mime: 'application/pdf',
-  detect: (bytes) => startsWith(bytes, MAGIC),
+  detect: (bytes) => startsWith(bytes, PDF_MAGIC),
 
   read(bytes) {
     const file = open(bytes)
