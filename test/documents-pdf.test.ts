@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { pdf } from '../src/formats/pdf'
 import { createTenant, gateway, PROVIDER, type TestTenant } from './helpers'
-import { minimalPdf, pdfText } from './pdf-fixtures'
+import { minimalPdf, objectStream, pdfText, xrefStreamPdf } from './pdf-fixtures'
 
 const post = (t: TestTenant, path: string, body: Uint8Array) =>
   gateway(path, { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/pdf' }, body })
@@ -58,6 +58,14 @@ describe('PDF through /v1/aigc/label and /detect', () => {
     const res = await post(t, '/v1/aigc/detect', minimalPdf())
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ format: 'pdf', labelled: false, labels: [] })
+  })
+
+  it('answers an anonymous /detect of an object stream whose /Length is in itself with 422, not a stack overflow', async () => {
+    const stream = objectStream([[3, '99'], [4, '<< >>']], { length: '3 0 R' })
+    const body = xrefStreamPdf(['<< /Type /Catalog >>', stream.body, { stream: 2, index: 0 }, { stream: 2, index: 1 }], '/Root 1 0 R /Info 4 0 R')
+    const res = await gateway('/v1/aigc/detect', { method: 'POST', headers: { 'content-type': 'application/pdf' }, body })
+    expect(res.status).toBe(422)
+    expect(await res.text()).toContain('is itself in an object stream')
   })
 
   it('refuses a /Prev loop and a truncated PDF with a 4xx', async () => {

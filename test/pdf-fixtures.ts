@@ -40,8 +40,7 @@ export function minimalPdf({ info, text = 'Hello PDF', xrefStream }: PdfSpec = {
     return encode(out)
   }
   // Rows of /W [1 4 2]: the free head, every object, then the stream itself.
-  const rows = [[0, 0, 65535], ...[...offsets, xref].map((o) => [1, o, 0])]
-  const ownData = Uint8Array.from(rows.flatMap(([type, field, gen]) => [type!, field! >>> 24, (field! >>> 16) & 255, (field! >>> 8) & 255, field! & 255, gen! >> 8, gen! & 255]))
+  const ownData = xrefRows([[0, 0, 65535], ...[...offsets, xref].map((o): XrefRow => [1, o, 0])])
   const data = xrefStream.data ?? ownData
   const dict = xrefStream.dict ?? '/W [1 4 2]'
   const head = encode(`${size - 1} 0 obj\n<< /Type /XRef ${trailer} ${dict} /Length ${data.length} >>\nstream\n`)
@@ -49,6 +48,57 @@ export function minimalPdf({ info, text = 'Hello PDF', xrefStream }: PdfSpec = {
   const file = new Uint8Array(out.length + head.length + data.length + tail.length)
   for (const [at, part] of [[0, encode(out)], [out.length, head], [out.length + head.length, data], [file.length - tail.length, tail]] as const) file.set(part, at)
   return file
+}
+
+/** A cross-reference stream row: type, then the two fields (offset and generation, or object stream and index). */
+type XrefRow = [number, number, number]
+
+/** Rows of `/W [1 4 2]`. */
+const xrefRows = (rows: XrefRow[]) => Uint8Array.from(rows.flatMap(([type, field, gen]) => [type, field >>> 24, (field >>> 16) & 255, (field >>> 8) & 255, field & 255, gen >> 8, gen & 255]))
+
+/** An object the cross-reference places at `index` of object stream `stream` (§7.5.7). */
+export interface InObjectStream {
+  stream: number
+  index: number
+}
+
+/**
+ * A PDF 1.5 of `objects`, numbered from 1: a string is written as `n 0 obj … endobj` (Latin-1,
+ * so it may hold deflated bytes), an `InObjectStream` is only named by the cross-reference
+ * stream written after them, whose dictionary holds `trailer` (e.g. `/Root 1 0 R`).
+ */
+export function xrefStreamPdf(objects: (string | InObjectStream)[], trailer: string): Uint8Array {
+  let out = '%PDF-1.5\n'
+  const rows: XrefRow[] = [[0, 0, 65535]]
+  for (const [i, object] of objects.entries()) {
+    if (typeof object !== 'string') rows.push([2, object.stream, object.index])
+    else {
+      rows.push([1, out.length, 0])
+      out += `${i + 1} 0 obj\n${object}\nendobj\n`
+    }
+  }
+  const xref = out.length
+  rows.push([1, xref, 0])
+  const data = pdfText(xrefRows(rows))
+  out += `${rows.length - 1} 0 obj\n<< /Type /XRef /Size ${rows.length} /W [1 4 2] ${trailer} /Length ${data.length} >>\nstream\n${data}\nendstream\nendobj\n`
+  return encode(`${out}startxref\n${xref}\n%%EOF\n`)
+}
+
+/**
+ * An object stream holding `objects` (`[num, value]`), its `/Length` written as `length` says
+ * (a reference, say) or direct; `deflate` (Node's deflateSync) compresses it with /FlateDecode.
+ */
+export function objectStream(objects: [number, string][], { length, deflate }: { length?: string; deflate?: (data: Uint8Array) => Uint8Array } = {}): { body: string; length: number } {
+  let values = ''
+  const header: string[] = []
+  for (const [num, value] of objects) {
+    header.push(`${num} ${values.length}`)
+    values += `${value}\n`
+  }
+  const head = `${header.join(' ')}\n`
+  const data = deflate ? pdfText(deflate(encode(head + values))) : head + values
+  const dict = `/Type /ObjStm /N ${objects.length} /First ${head.length}${deflate ? ' /Filter /FlateDecode' : ''} /Length ${length ?? data.length}`
+  return { body: `<< ${dict} >>\nstream\n${data}\nendstream`, length: data.length }
 }
 
 /** Bytes as Latin-1 text, for tests that look for PDF syntax in a file. */

@@ -2,15 +2,19 @@
  * A PDF file read once (its newest trailer and every cross-reference entry, ISO 32000-1
  * §7.5) and the one way we change one: an incremental update (§7.5.6) that appends objects,
  * a cross-reference section of the kind the file's newest one is (a table, or a stream for
- * files whose readers may only know streams) and a trailer that keeps `/Root` and `/ID`.
+ * files whose readers may only know streams) and a trailer that keeps `/Root` and the first
+ * `/ID` and gives the second a new value.
  * Shared by the label carrier (pdf.ts) and the page text label (pdf-page-text.ts).
  */
+import { sha256 } from '@noble/hashes/sha2'
+import { bytesToHex } from '@noble/hashes/utils'
 import { checkLimit } from '../limits'
 import { concat, FormatError, startsWith } from './bytes'
-import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
+import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type DictEntry, type PdfDict, type PdfValue } from './pdf-syntax'
 import { decodeStream, readXref, type Xref, type XrefEntry } from './pdf-xref'
 
-const MAGIC = ascii('%PDF-')
+/** A PDF starts with its header, `%PDF-1.n` (§7.5.2). */
+export const PDF_MAGIC = ascii('%PDF-')
 /** An object stream is inflated whole to reach the Info dictionary in it; writers make them of ~100 objects. */
 const OBJECT_STREAM_BYTES = 32 * 1024 * 1024
 
@@ -18,14 +22,16 @@ export interface PdfFile {
   bytes: Uint8Array
   xref: Xref
   trailer: PdfDict
+  /** Object streams decoded so far, by object number: each is inflated once per file. */
+  objectStreams: Map<number, ObjectStream>
 }
 
 export function open(bytes: Uint8Array): PdfFile {
-  if (!startsWith(bytes, MAGIC)) throw new FormatError('not a PDF: no %PDF- header')
+  if (!startsWith(bytes, PDF_MAGIC)) throw new FormatError('not a PDF: no %PDF- header')
   const xref = readXref(bytes)
   const trailer = xref.sections[0]!.trailer
   if (trailer.has('Encrypt')) throw new FormatError('encrypted PDFs are not supported')
-  return { bytes, xref, trailer }
+  return { bytes, xref, trailer, objectStreams: new Map() }
 }
 
 /** The object `ref` names, from its offset or its object stream; undefined for a free or absent one (§7.3.10: null). */
@@ -38,9 +44,28 @@ export function resolve(file: PdfFile, ref: PdfValue): PdfValue | undefined {
   return indirectObject(file.bytes, entry.offset).value
 }
 
+/** An object stream's decoded data and its header: the number and offset (from `/First`) of each object. */
+interface ObjectStream {
+  data: Uint8Array
+  first: number
+  objects: { num: number; offset: number }[]
+}
+
 function fromObjectStream(file: PdfFile, { stream, index }: Extract<XrefEntry, { type: 'compressed' }>, num: number): PdfValue {
+  let decoded = file.objectStreams.get(stream)
+  if (!decoded) {
+    decoded = decodeObjectStream(file, stream)
+    file.objectStreams.set(stream, decoded)
+  }
+  const found = decoded.objects[index]
+  if (!found) throw new FormatError(`object ${num} is at index ${index} of object stream ${stream}, which holds ${decoded.objects.length}`)
+  if (found.num !== num) throw new FormatError(`object stream ${stream} holds object ${found.num} where the cross-reference says ${num}`)
+  return parseValue(decoded.data, decoded.first + found.offset).value
+}
+
+function decodeObjectStream(file: PdfFile, stream: number): ObjectStream {
   const holder = file.xref.entries.get(stream)
-  if (holder?.type !== 'offset') throw new FormatError(`object ${num} is in object stream ${stream}, which the cross-reference does not locate`)
+  if (holder?.type !== 'offset') throw new FormatError(`object stream ${stream} is not located by the cross-reference`)
   const object = indirectObject(file.bytes, holder.offset)
   if (object.value.kind !== 'dict' || object.streamStart === undefined || dictName(object.value.dict, 'Type') !== 'ObjStm') throw new FormatError(`object ${stream} is not an object stream`)
   const dict = object.value.dict
@@ -48,18 +73,23 @@ function fromObjectStream(file: PdfFile, { stream, index }: Extract<XrefEntry, {
   const first = dictNumber(dict, 'First')
   if (count === undefined || first === undefined || !Number.isSafeInteger(count) || !Number.isSafeInteger(first) || count < 0 || first < 0) throw new FormatError(`object stream ${stream} has no valid /N and /First`)
   checkLimit('pdfObjects', count, `the objects of object stream ${stream}`)
-  if (index >= count) throw new FormatError(`object ${num} is at index ${index} of object stream ${stream}, which holds ${count}`)
-  const length = resolve(file, dictValue(dict, 'Length') ?? { kind: 'null' })
+  // §7.5.7: the object holding an object stream's /Length is never in an object stream, so
+  // resolving it cannot lead back here (a cycle that would recurse without end).
+  const lengthValue = dictValue(dict, 'Length') ?? { kind: 'null' }
+  if (lengthValue.kind === 'ref' && file.xref.entries.get(lengthValue.num)?.type === 'compressed') throw new FormatError(`the /Length of object stream ${stream} is itself in an object stream`)
+  const length = resolve(file, lengthValue)
   if (length?.kind !== 'number') throw new FormatError(`object stream ${stream} has no /Length`)
   const data = decodeStream(file.bytes, { start: object.streamStart, length: length.value }, dict, OBJECT_STREAM_BYTES, `object stream ${stream}`)
-  let at = 0
-  for (let i = 0; i < index; i++) at = needInteger(data, needInteger(data, at, 'an object stream header').end, 'an object stream header').end
-  const found = needInteger(data, at, 'an object stream header')
-  const offset = needInteger(data, found.end, 'an object stream header')
-  if (found.value !== num) throw new FormatError(`object stream ${stream} holds object ${found.value} where the cross-reference says ${num}`)
-  return parseValue(data, first + offset.value).value
+  // The header is `num offset` pairs; a header shorter than /N says is refused at its end.
+  const objects: ObjectStream['objects'] = []
+  for (let at = 0; objects.length < count; ) {
+    const found = needInteger(data, at, `the header of object stream ${stream}`)
+    const offset = needInteger(data, found.end, `the header of object stream ${stream}`)
+    objects.push({ num: found.value, offset: offset.value })
+    at = offset.end
+  }
+  return { data, first, objects }
 }
-
 
 export const NL = ascii('\n')
 
@@ -83,7 +113,7 @@ function runs(nums: number[]): [number, number][] {
 
 /**
  * An incremental update (§7.5.6): `objects` after the file's bytes, then a cross-reference
- * section of the kind the file's newest one is, whose trailer keeps `/Root` and `/ID`, names
+ * section of the kind the file's newest one is, whose trailer keeps `/Root` and the first `/ID`, names
  * `info` (the `/Info` entry as written) and points `/Prev` at the section before.
  */
 export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Array | undefined): Uint8Array {
@@ -100,8 +130,7 @@ export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Arr
     parts.push(object)
     offset += object.length
   }
-  const id = trailer.get('ID')
-  const common = [ascii(' '), root.raw, ...(info ? [ascii(' '), info] : []), ascii(` /Prev ${xref.startxref}`), ...(id ? [ascii(' '), id.raw] : [])]
+  const common = [ascii(' '), root.raw, ...(info ? [ascii(' '), info] : []), ascii(` /Prev ${xref.startxref}`), ...updatedId(trailer.get('ID'), bytes.length, objects)]
   const highest = Math.max(xref.size, ...objects.map((o) => o.num + 1))
   if (xref.sections[0]!.kind === 'table') {
     let table = 'xref\n'
@@ -116,6 +145,20 @@ export function appendUpdate(file: PdfFile, objects: NewObject[], info: Uint8Arr
   }
   checkLimit('pdfObjects', highest + 1, "the PDF's objects with the update's")
   return concat([bytes, ...parts, ascii(`startxref\n${offset}\n%%EOF\n`)])
+}
+
+/**
+ * The update's `/ID` (§14.4): the first identifier kept, the second a new one, a digest of the
+ * previous pair, the file's length and the update's objects (the same update of the same file
+ * gets the same one). An `/ID` that is not two strings is copied as written.
+ */
+function updatedId(id: DictEntry | undefined, length: number, objects: NewObject[]): Uint8Array[] {
+  if (!id) return []
+  const [first, second] = id.value.kind === 'array' && id.value.items.length === 2 ? id.value.items : []
+  if (first?.kind !== 'string' || second?.kind !== 'string') return [ascii(' '), id.raw]
+  const digest = sha256.create().update(first.bytes).update(second.bytes).update(ascii(` ${length}`))
+  for (const { num, gen, body } of objects) digest.update(ascii(` ${num} ${gen}`)).update(body)
+  return [ascii(` /ID [<${bytesToHex(first.bytes)}> <${bytesToHex(digest.digest().subarray(0, 16))}>]`)]
 }
 
 /** A cross-reference stream of rows `[1 offset gen]`, itself the last of `rows`. */

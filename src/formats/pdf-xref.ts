@@ -3,13 +3,16 @@
  * `/Prev` (and the `/XRefStm` of hybrid files) to the first section, classic tables and
  * cross-reference streams alike. Every step is budgeted before it is taken: sections
  * (pdfXrefSections, a repeated section is a loop and refused at once), entries and object
- * numbers (pdfObjects), and a stream inflates to no more than its rows need. Every in-use
+ * numbers (pdfObjects), the bytes of their dictionaries together (SECTION_DICTIONARY_BYTES), and a
+ * stream inflates to no more than its rows need. A section's offset must land on its `xref`
+ * keyword or its `num gen obj` exactly (§7.5.5, §7.5.8), so no two offsets reach one section
+ * and a section repeats only as the same offset, which is refused as a loop. Every in-use
  * entry must point at its own `num gen obj`; a file whose offsets are broken is refused,
  * not repaired.
  */
 import { checkLimit } from '../limits'
 import { FormatError, inflateCapped, latin1, need, startsWith } from './bytes'
-import { ascii, dictName, dictNumber, dictValue, indirectObject, integer, keyword, needInteger, objectStartsAt, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
+import { ascii, dictName, dictNumber, dictValue, indirectObject, integer, isWhite, keyword, needInteger, objectStartsAt, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
 import { unfilter } from './png-filter'
 
 export type XrefEntry = { type: 'free' } | { type: 'offset'; offset: number; gen: number } | { type: 'compressed'; stream: number; index: number }
@@ -38,12 +41,24 @@ export interface Xref {
 
 /** `startxref` must be in the last KiB (§7.5.5 puts `%%EOF` on the last line). */
 const TAIL = 1024
+/**
+ * The trailers and cross-reference stream dictionaries of all sections together, parsed at
+ * most once each: a few hundred bytes a section in real files, and a bound on the work a
+ * chain of up to pdf_xref_sections sections with huge dictionaries could cost.
+ */
+const SECTION_DICTIONARY_BYTES = 1024 * 1024
+
+/** What the sections read so far have used of the budgets. */
+interface Spent {
+  entries: number
+  dictionaryBytes: number
+}
 
 export function readXref(bytes: Uint8Array): Xref {
   const startxref = findStartxref(bytes)
   const sections: XrefSection[] = []
   const seen = new Set<number>()
-  const counted = { entries: 0 }
+  const spent: Spent = { entries: 0, dictionaryBytes: 0 }
   const visit = (offset: number) => {
     if (seen.has(offset)) throw new FormatError(`the cross-reference chain loops: the section at offset ${offset} repeats`)
     seen.add(offset)
@@ -51,12 +66,12 @@ export function readXref(bytes: Uint8Array): Xref {
   }
   for (let offset: number | undefined = startxref; offset !== undefined; ) {
     visit(offset)
-    const section = readSection(bytes, offset, counted)
+    const section = readSection(bytes, offset, spent)
     const hybrid = dictNumber(section.trailer, 'XRefStm')
     if (section.kind === 'table' && hybrid !== undefined) {
       visit(hybrid)
       // The table's own entries win over its stream's (§7.5.8.4).
-      for (const [num, entry] of readSection(bytes, hybrid, counted, 'stream').entries) if (!section.entries.has(num)) section.entries.set(num, entry)
+      for (const [num, entry] of readSection(bytes, hybrid, spent, 'stream').entries) if (!section.entries.has(num)) section.entries.set(num, entry)
     }
     sections.push(section)
     const prev = dictValue(section.trailer, 'Prev')
@@ -91,35 +106,54 @@ function findStartxref(bytes: Uint8Array): number {
 
 const EOF = ascii('%%EOF')
 
-function readSection(bytes: Uint8Array, offset: number, counted: { entries: number }, only?: 'stream'): XrefSection {
+function readSection(bytes: Uint8Array, offset: number, spent: Spent, only?: 'stream'): XrefSection {
   if (offset >= bytes.length) throw new FormatError(`a cross-reference offset (${offset}) points past the end of the PDF: truncated?`)
+  // The offset is the section's first byte, not whitespace or a comment before it.
+  if (isWhite(bytes[offset]) || bytes[offset] === 0x25) throw new FormatError(`the cross-reference section at offset ${offset} of the PDF does not start there: broken cross-reference offsets`)
   const head = keyword(bytes, offset)
-  if (head.value === 'xref' && !only) return readTable(bytes, offset, head.end, counted)
-  if (integer(bytes, offset)) return readStream(bytes, offset, counted)
+  if (head.value === 'xref' && !only) return readTable(bytes, offset, head.end, spent)
+  if (integer(bytes, offset)) return readStream(bytes, offset, spent)
   throw new FormatError(`no cross-reference section at offset ${offset} of the PDF: broken cross-reference offsets`)
 }
 
+/**
+ * A section's dictionary (its trailer, or its stream object), parsed from `at` in no more of the
+ * file than SECTION_DICTIONARY_BYTES leaves, which it then uses up.
+ */
+function sectionDictionary<T extends { end: number }>(bytes: Uint8Array, at: number, spent: Spent, parse: (window: Uint8Array) => T): T {
+  const window = bytes.subarray(0, Math.min(bytes.length, at + SECTION_DICTIONARY_BYTES - spent.dictionaryBytes))
+  let parsed: T
+  try {
+    parsed = parse(window)
+  } catch (error) {
+    if (error instanceof FormatError && window.length < bytes.length) throw new FormatError(`a cross-reference dictionary at offset ${at} of the PDF is broken, or the dictionaries together exceed ${SECTION_DICTIONARY_BYTES} bytes`)
+    throw error
+  }
+  spent.dictionaryBytes += parsed.end - at
+  return parsed
+}
+
 /** Object numbers and entries are budgeted before a subsection is read. */
-function budget(counted: { entries: number }, first: number, count: number): void {
-  counted.entries += count
-  checkLimit('pdfObjects', counted.entries, "the PDF's cross-reference entries")
+function budget(spent: Spent, first: number, count: number): void {
+  spent.entries += count
+  checkLimit('pdfObjects', spent.entries, "the PDF's cross-reference entries")
   checkLimit('pdfObjects', first + count, "the PDF's object numbers")
 }
 
 /** `xref`, subsections of `first count` and 20-byte entries `oooooooooo ggggg n`, then `trailer << … >>`. */
-function readTable(bytes: Uint8Array, offset: number, start: number, counted: { entries: number }): XrefSection {
+function readTable(bytes: Uint8Array, offset: number, start: number, spent: Spent): XrefSection {
   const entries = new Map<number, XrefEntry>()
   let at = start
   for (;;) {
     const next = keyword(bytes, at)
     if (next.value === 'trailer') {
-      const trailer = parseValue(bytes, next.end)
+      const trailer = sectionDictionary(bytes, next.end, spent, (window) => parseValue(window, next.end))
       if (trailer.value.kind !== 'dict') throw new FormatError('the PDF trailer is not a dictionary')
       return { kind: 'table', offset, trailer: trailer.value.dict, entries }
     }
     const first = needInteger(bytes, at, 'a cross-reference subsection')
     const count = needInteger(bytes, first.end, 'a cross-reference subsection count')
-    budget(counted, first.value, count.value)
+    budget(spent, first.value, count.value)
     // Each entry is 20 bytes; a count the file cannot hold is truncation, found before the loop.
     need(bytes, count.end, count.value * 18, 'cross-reference table')
     at = count.end
@@ -136,8 +170,11 @@ function readTable(bytes: Uint8Array, offset: number, start: number, counted: { 
 }
 
 /** A `/Type /XRef` stream: rows of `/W` big-endian fields for the `/Index` ranges. */
-function readStream(bytes: Uint8Array, offset: number, counted: { entries: number }): XrefSection {
-  const object = indirectObject(bytes, offset)
+function readStream(bytes: Uint8Array, offset: number, spent: Spent): XrefSection {
+  const object = sectionDictionary(bytes, offset, spent, (window) => {
+    const found = indirectObject(window, offset)
+    return { ...found, end: found.streamStart ?? offset }
+  })
   if (object.value.kind !== 'dict' || object.streamStart === undefined || dictName(object.value.dict, 'Type') !== 'XRef') {
     throw new FormatError(`no cross-reference stream at offset ${offset} of the PDF: broken cross-reference offsets`)
   }
@@ -152,7 +189,7 @@ function readStream(bytes: Uint8Array, offset: number, counted: { entries: numbe
   if (index.length % 2 !== 0) throw new FormatError('the cross-reference stream /Index has an odd length')
   let rows = 0
   for (let i = 0; i < index.length; i += 2) {
-    budget(counted, index[i]!, index[i + 1]!)
+    budget(spent, index[i]!, index[i + 1]!)
     rows += index[i + 1]!
   }
   const length = dictNumber(dict, 'Length')

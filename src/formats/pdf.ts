@@ -5,18 +5,18 @@
  * output, followed by a new Info object (the old entries copied as written, any `/AIGC`
  * replaced), a cross-reference section of the kind the file's newest one is (a table, or a
  * stream for files whose readers may only know streams) and a trailer that keeps `/Root` and
- * `/ID`. Older revisions' Info dictionaries are history, not labels: only the current one is
+ * the first `/ID` (the second changes, §14.4). Older revisions' Info dictionaries are history, not labels: only the current one is
  * read. Encrypted files are refused: their strings would need the document key.
  */
 import { concat, fromUtf8, latin1, startsWith } from './bytes'
 import { ascii, dictNumber, dictValue, indirectObject, isWhite, type PdfDict, type PdfValue } from './pdf-syntax'
 import type { XrefSection } from './pdf-xref'
-import { appendUpdate, NL, open, resolve, type PdfFile } from './pdf-file'
+import { appendUpdate, NL, open, PDF_MAGIC, resolve, type PdfFile } from './pdf-file'
 import { pdfPageText } from './pdf-page-text'
 import type { CarrierFormat, FoundLabel } from './types'
 
 const KEY = 'AIGC'
-const MAGIC = ascii('%PDF-')
+
 /** The trailer's Info dictionary: an indirect one as §14.3.3 says, a direct one read as well. */
 function infoOf(file: PdfFile): PdfDict | undefined {
   const info = dictValue(file.trailer, 'Info')
@@ -112,11 +112,10 @@ function original(file: PdfFile): Uint8Array {
   return file.bytes.subarray(0, end)
 }
 
-
 export const pdf: CarrierFormat = {
   name: 'pdf',
   mime: 'application/pdf',
-  detect: (bytes) => startsWith(bytes, MAGIC),
+  detect: (bytes) => startsWith(bytes, PDF_MAGIC),
 
   read(bytes) {
     const file = open(bytes)

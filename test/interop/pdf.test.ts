@@ -3,11 +3,12 @@ import { deflateSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { FormatError, formatFor, readLabels, writeLabel } from '../../src/formats'
 import { pdf } from '../../src/formats/pdf'
+import { open, resolve } from '../../src/formats/pdf-file'
 import { pdfPageText } from '../../src/formats/pdf-page-text'
 import { createLabel, serializeLabel } from '../../src/label/annex-e'
 import { contentHash } from '../../src/label/content-hash'
 import { affixesFor, DEFAULT_TEXT_LABEL } from '../../src/label/explicit-text'
-import { minimalPdf, pdfBytes, pdfText } from '../pdf-fixtures'
+import { minimalPdf, objectStream, pdfBytes, pdfText, xrefStreamPdf } from '../pdf-fixtures'
 import { file, run } from './tools'
 
 const label = (id: string) => createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: id })
@@ -20,11 +21,11 @@ function viaQpdf(name: string, bytes: Uint8Array, ...args: string[]): Uint8Array
   return new Uint8Array(readFileSync(out))
 }
 
-/** qpdf's own reading of the current Info dictionary (its values as qpdf JSON, `u:` text). */
-function qpdfInfo(path: string): Record<string, string> {
+/** qpdf's own reading of the current Info dictionary (its values as qpdf JSON, `u:` text) and trailer /ID (`b:` hex). */
+function qpdfInfo(path: string): { info: Record<string, string>; id: [string, string] } {
   const [, objects] = JSON.parse(run('qpdf', ['--json=2', '--json-key=qpdf', path])).qpdf
   const ref: string | undefined = objects.trailer.value['/Info']
-  return ref ? objects[`obj:${ref}`].value : {}
+  return { info: ref ? objects[`obj:${ref}`].value : {}, id: objects.trailer.value['/ID'] }
 }
 
 /** `qpdf --check` exits 0 only without errors or warnings. */
@@ -49,21 +50,26 @@ describe('PDF carrier, read by qpdf, poppler and exiftool', () => {
       const once = writeLabel(input, label('first'))
       const twice = writeLabel(once, label('second'))
       const after = file(`after-${name}.pdf`, twice)
+      const between = file(`once-${name}.pdf`, once)
 
       // Both updates append: the input and the first output are byte prefixes.
       expect(once.subarray(0, input.length)).toEqual(input)
       expect(twice.subarray(0, once.length)).toEqual(once)
-      expect(qpdfCheck(file(`once-${name}.pdf`, once))).toContain('No syntax or stream encoding errors')
+      expect(qpdfCheck(between)).toContain('No syntax or stream encoding errors')
       expect(qpdfCheck(after)).toContain('No syntax or stream encoding errors')
       const xrefKind = (bytes: Uint8Array) => (pdfText(bytes).lastIndexOf('/Type /XRef') > pdfText(bytes).lastIndexOf('\nxref\n') ? 'stream' : 'table')
       expect(xrefKind(twice)).toBe(xrefKind(input))
 
       // The current Info holds exactly the second label; older entries survive.
-      const current = qpdfInfo(after)
+      const current = qpdfInfo(after).info
       expect(current['/AIGC']).toBe(`u:${serializeLabel(label('second'))}`)
       const infoKeys = Object.keys(current).filter((key) => key !== '/AIGC')
-      expect(infoKeys.sort()).toEqual(Object.keys(qpdfInfo(before)).filter((key) => key !== '/AIGC').sort())
+      expect(infoKeys.sort()).toEqual(Object.keys(qpdfInfo(before).info).filter((key) => key !== '/AIGC').sort())
       expect(readLabels(twice)).toMatchObject([{ carrier: 'pdf:Info:AIGC', form: 'text', label: label('second') }])
+      // §14.4: the first identifier stays, the second changes with each update.
+      const [inputId, onceId, twiceId] = [before, between, after].map((path) => qpdfInfo(path).id)
+      expect([onceId![0], twiceId![0]]).toEqual([inputId![0], inputId![0]])
+      expect(new Set([inputId![1], onceId![1], twiceId![1]]).size).toBe(3)
       const pdfinfo = run('pdfinfo', [after])
       if (name.includes('with Info') || name.includes('object streams')) expect(pdfinfo).toMatch(/Title:\s+A title[\s\S]*Author:\s+Some \(one\)/)
       expect(pdfinfo).toMatch(/Pages:\s+1/)
@@ -94,6 +100,18 @@ describe('PDF carrier, read by qpdf, poppler and exiftool', () => {
     qpdfCheck(path)
     expect(JSON.parse(run('exiftool', ['-j', '-PDF:all', path]))[0].AIGC).toBe(json)
     expect(pdf.read(readFileSync(path))).toMatchObject([{ raw: json }])
+  })
+
+  it('reads an object stream with an indirect /Length, and inflates it once per file', () => {
+    const stream = objectStream([[4, `<< /AIGC (${OTHER}) /Title 5 0 R >>`], [5, '(A title)']], { length: '3 0 R', deflate: deflateSync })
+    const bytes = xrefStreamPdf(['<< /Type /Catalog >>', stream.body, String(stream.length), { stream: 2, index: 0 }, { stream: 2, index: 1 }], '/Root 1 0 R /Info 4 0 R')
+    expect(readLabels(bytes)).toMatchObject([{ label: { ProduceID: 'theirs' } }])
+    const parsed = open(bytes)
+    expect(resolve(parsed, { kind: 'ref', num: 4, gen: 0 })?.kind).toBe('dict')
+    // The deflated bytes overwritten: the next object still comes from the stream decoded before.
+    const data = pdfText(bytes).indexOf('stream\n', pdfText(bytes).indexOf('/ObjStm')) + 'stream\n'.length
+    parsed.bytes.fill(0, data, data + stream.length)
+    expect(resolve(parsed, { kind: 'ref', num: 5, gen: 0 })).toEqual({ kind: 'string', bytes: pdfBytes('A title') })
   })
 
   it('binds the content: an edit in the original part is seen, the label update is not', () => {
@@ -148,6 +166,11 @@ describe('hostile PDFs are refused with a FormatError or the named limit', () =>
     refuse(pdfBytes(pdfText(update).replace(id, ` /Prev ${updateXref}`.padEnd(id.length))), /loops/)
   })
 
+  it('an object stream whose /Length is an object in that same stream, refused before it recurses', () => {
+    const stream = objectStream([[3, '99'], [4, '<< >>']], { length: '3 0 R' })
+    refuse(xrefStreamPdf(['<< /Type /Catalog >>', stream.body, { stream: 2, index: 0 }, { stream: 2, index: 1 }], '/Root 1 0 R /Info 4 0 R'), /the \/Length of object stream 2 is itself in an object stream/)
+  })
+
   it('a chain longer than pdf_xref_sections', () => {
     // 1001 empty update sections, each pointing at the one before.
     let chain = text.slice(0, text.lastIndexOf('startxref'))
@@ -158,6 +181,43 @@ describe('hostile PDFs are refused with a FormatError or the named limit', () =>
       prev = at
     }
     refuse(pdfBytes(`${chain}startxref\n${prev}\n%%EOF\n`), /pdf_xref_sections/)
+  })
+
+  it('section offsets that land before their section, on whitespace', () => {
+    refuse(pdfBytes(text.replace(`startxref\n${xrefAt}`, `startxref\n${xrefAt - 1}`)), /offset \d+ of the PDF does not start there/)
+    // A hybrid table whose /XRefStm points at the newline before the stream; exactly at it, it is read.
+    const streamed = pdfText(minimalPdf({ xrefStream: {} }))
+    const streamAt = Number(/startxref\n(\d+)/.exec(streamed)![1])
+    const hybrid = (xrefStm: number) => pdfBytes(`${streamed}xref\n0 1\n0000000000 65535 f \ntrailer\n<< /Size 7 /Root 1 0 R /XRefStm ${xrefStm} >>\nstartxref\n${streamed.length}\n%%EOF\n`)
+    expect(pdf.read(hybrid(streamAt))).toEqual([])
+    refuse(hybrid(streamAt - 1), /offset \d+ of the PDF does not start there/)
+  })
+
+  it("the reviewer's case: 100 hybrid tables whose /XRefStm offsets run through the whitespace before one huge stream dictionary", () => {
+    let out = '%PDF-1.5\n'
+    const catalog = out.length
+    out += '1 0 obj\n<< /Type /Catalog >>\nendobj\n'
+    const spaces = out.length
+    out += `${' '.repeat(100)}2 0 obj\n<< /Type /XRef /Size 2 /W [1 4 2] /Index [0 0] /Junk [${'0 '.repeat(200_000)}] /Length 0 >>\nstream\n\nendstream\nendobj\n`
+    let prev = ''
+    for (let i = 0; i < 100; i++) {
+      const at = out.length
+      out += `xref\n1 1\n${String(catalog).padStart(10, '0')} 00000 n \ntrailer\n<< /Size 3 /Root 1 0 R /XRefStm ${spaces + i}${prev} >>\n`
+      prev = ` /Prev ${at}`
+    }
+    refuse(pdfBytes(`${out}startxref\n${out.lastIndexOf('xref\n1 1')}\n%%EOF\n`), /does not start there/)
+  })
+
+  it('section dictionaries that together exceed their budget', () => {
+    // 20 update sections, each trailer holding 60 KB: 1.2 MB of dictionaries.
+    let chain = text.slice(0, text.lastIndexOf('startxref'))
+    let prev = xrefAt
+    for (let i = 0; i < 20; i++) {
+      const at = chain.length
+      chain += `xref\ntrailer\n<< /Size 6 /Root 1 0 R /Prev ${prev} /Junk [${'0 '.repeat(30_000)}] >>\n`
+      prev = at
+    }
+    refuse(pdfBytes(`${chain}startxref\n${prev}\n%%EOF\n`), /the dictionaries together exceed 1048576 bytes/)
   })
 
   it('a huge /Size or object numbers past pdf_objects', () => {
