@@ -225,6 +225,13 @@ export const LIMITS = {
     status: 422,
     why: 'each cross-reference entry is read to find the Info dictionary and the next free object number',
   },
+  pdfXrefDictionaryBytes: {
+    name: 'pdf_xref_dictionary_bytes',
+    max: 1 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'the trailers and cross-reference stream dictionaries of all sections together, each parsed once: a few hundred bytes a section in real files; bounds what a chain of pdf_xref_sections huge dictionaries could cost',
+  },
   pdfXrefSections: {
     name: 'pdf_xref_sections',
     max: 1000,

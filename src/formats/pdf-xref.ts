@@ -10,7 +10,7 @@
  * entry must point at its own `num gen obj`; a file whose offsets are broken is refused,
  * not repaired.
  */
-import { checkLimit } from '../limits'
+import { checkLimit, LIMITS } from '../limits'
 import { FormatError, inflateCapped, latin1, need, startsWith } from './bytes'
 import { ascii, dictName, dictNumber, dictValue, indirectObject, integer, isWhite, keyword, needInteger, objectStartsAt, parseValue, type PdfDict, type PdfValue } from './pdf-syntax'
 import { unfilter } from './png-filter'
@@ -41,12 +41,7 @@ export interface Xref {
 
 /** `startxref` must be in the last KiB (§7.5.5 puts `%%EOF` on the last line). */
 const TAIL = 1024
-/**
- * The trailers and cross-reference stream dictionaries of all sections together, parsed at
- * most once each: a few hundred bytes a section in real files, and a bound on the work a
- * chain of up to pdf_xref_sections sections with huge dictionaries could cost.
- */
-const SECTION_DICTIONARY_BYTES = 1024 * 1024
+const SECTION_DICTIONARY_BYTES = LIMITS.pdfXrefDictionaryBytes.max
 
 /** What the sections read so far have used of the budgets. */
 interface Spent {
@@ -126,7 +121,7 @@ function sectionDictionary<T extends { end: number }>(bytes: Uint8Array, at: num
   try {
     parsed = parse(window)
   } catch (error) {
-    if (error instanceof FormatError && window.length < bytes.length) throw new FormatError(`a cross-reference dictionary at offset ${at} of the PDF is broken, or the dictionaries together exceed ${SECTION_DICTIONARY_BYTES} bytes`)
+    if (error instanceof FormatError && window.length < bytes.length) throw new FormatError(`a cross-reference dictionary at offset ${at} of the PDF is broken, or the dictionaries together exceed the ${LIMITS.pdfXrefDictionaryBytes.name} limit of ${SECTION_DICTIONARY_BYTES} bytes`)
     throw error
   }
   spent.dictionaryBytes += parsed.end - at
