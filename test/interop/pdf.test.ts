@@ -217,7 +217,7 @@ describe('hostile PDFs are refused with a FormatError or the named limit', () =>
       chain += `xref\ntrailer\n<< /Size 6 /Root 1 0 R /Prev ${prev} /Junk [${'0 '.repeat(30_000)}] >>\n`
       prev = at
     }
-    refuse(pdfBytes(`${chain}startxref\n${prev}\n%%EOF\n`), /the dictionaries together exceed 1048576 bytes/)
+    refuse(pdfBytes(`${chain}startxref\n${prev}\n%%EOF\n`), /the dictionaries together exceed the pdf_xref_dictionary_bytes limit of 1048576 bytes/)
   })
 
   it('a huge /Size or object numbers past pdf_objects', () => {
