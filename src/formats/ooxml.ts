@@ -15,7 +15,7 @@ import { checkLimit, LimitError } from '../limits'
 import { FormatError, putU32be, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 import { escapeXmlAttr, escapeXmlText, parseXml, prefixFor, qualified, textContent, type XmlElement } from './xml'
-import { entryChunks, entryData, readZip, rewriteZip, ZIP_MAGIC, type Zip } from './zip'
+import { entryChunks, entryData, findEntry, partKey, readZip, rewriteZip, ZIP_MAGIC, type Zip } from './zip'
 
 const KEY = 'AIGC'
 const CONTENT_TYPES = '[Content_Types].xml'
@@ -69,7 +69,7 @@ const xmlDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** A part's XML text, or undefined when the package has no such part. */
 function partText(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string | undefined {
-  const entry = pkg.zip.byName.get(name)
+  const entry = findEntry(pkg.zip, name)
   if (!entry) return undefined
   checkLimit('xmlPartBytes', entry.size, `the XML part ${name}`)
   const data = entryData(pkg.bytes, entry)
@@ -450,9 +450,9 @@ function ooxmlFormat(family: Family): CarrierFormat {
     // Inflated part by part as the hash reads it: only one part's chunks are held at a time.
     *content(bytes) {
       const pkg = openPackage(bytes, family)
-      const carriers = new Set([CONTENT_TYPES, ROOT_RELS, customPartName(readRelationships(pkg, ''))])
+      const carriers = new Set([CONTENT_TYPES, ROOT_RELS, customPartName(readRelationships(pkg, ''))].map(partKey))
       for (const entry of pkg.zip.entries) {
-        if (carriers.has(entry.name)) continue
+        if (carriers.has(partKey(entry.name))) continue
         yield lengthPrefixed(entry.name, entry.size)
         yield* entryChunks(bytes, entry)
       }

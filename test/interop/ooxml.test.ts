@@ -135,6 +135,21 @@ describe('OOXML carrier, read by unzip, exiftool and Python', () => {
     expect(out.props[0]!.value).toBe('Fixture & Co')
   })
 
+  it('finds the custom part whatever the case its relationship spells it in, and refuses one name in two cases', () => {
+    const parts = officeParts('docx', { custom: OTHER_CUSTOM })
+    const rels = new TextDecoder().decode(parts['_rels/.rels'] as Uint8Array).replace('Target="docProps/custom.xml"', 'Target="docProps/Custom.xml"')
+    const input = zipSync({ ...parts, '_rels/.rels': new TextEncoder().encode(rels) })
+    expect(readLabels(input)).toMatchObject([{ label: { ContentProducer: '001191110000OTHER0000000000' } }])
+    const out = writeLabel(input, label)
+    const after = report(file('case.docx', out))
+    // The existing entry rewritten under its own name, the other producer's label replaced.
+    expect(after.names.filter((n) => /custom/i.test(n))).toEqual(['docProps/custom.xml'])
+    expect(after.props.filter((p) => p.name === 'AIGC').map((p) => p.value)).toEqual([serializeLabel(label)])
+    const twins = zipSync({ ...parts, 'docProps/CUSTOM.xml': parts['docProps/custom.xml']! })
+    expect(() => docx.read(twins)).toThrow(/one part name in two cases/)
+    expect(docx.detect(twins)).toBe(false)
+  })
+
   it('keeps entries with data descriptors byte for byte (a streaming writer)', () => {
     const input = streamed(officePackage('xlsx', { custom: OTHER_CUSTOM }), 'descriptors')
     const before = report(file('descriptors-in.xlsx', input))
