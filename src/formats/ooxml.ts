@@ -162,6 +162,25 @@ function customRoot(text: string, name: string): XmlElement {
   return root
 }
 
+const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 }
+
+/**
+ * The pid for our property: above every other (pid 0 and 1 are reserved: dictionary, code
+ * page). A pid is an xsd:int; one that is not (a fraction, "Infinity", 1e308) is a malformed
+ * part and refused, as is a part whose highest pid leaves none above it.
+ */
+function newPid(properties: XmlElement[], what: string): number {
+  let highest = 1
+  for (const property of properties) {
+    const pid = property.attrs.get('pid')
+    if (pid === undefined) continue
+    if (!/^\s*[+-]?\d{1,10}\s*$/.test(pid) || Number(pid) < INT32.min || Number(pid) > INT32.max) throw new FormatError(`${what} has a property whose pid ${JSON.stringify(pid.slice(0, 20))} is not a 32-bit integer`)
+    highest = Math.max(highest, Number(pid))
+  }
+  if (highest === INT32.max) throw new FormatError(`${what} has a property at the highest pid, leaving none for the label`)
+  return highest + 1
+}
+
 /** The custom properties part with exactly one AIGC property holding `json`, created when there is none. */
 function labelledCustomPart(text: string | undefined, name: string, json: string): string {
   const value = (vt: string) => `<${vt}:lpwstr>${escapeXmlText(json)}</${vt}:lpwstr>`
@@ -171,8 +190,7 @@ function labelledCustomPart(text: string | undefined, name: string, json: string
   const root = customRoot(text, name)
   const properties = root.children.filter((el) => el.local === 'property')
   const labels = properties.filter(isAigc)
-  // pid 0 and 1 are reserved (dictionary, code page); the new one is above every other.
-  const pid = Math.max(1, ...properties.filter((p) => !isAigc(p)).map((p) => Number(p.attrs.get('pid')) || 0)) + 1
+  const pid = newPid(properties.filter((p) => !isAigc(p)), name)
   const vt = prefixFor(root, VT_NS)
   const declare = vt === undefined ? ` xmlns:vt="${VT_NS}"` : ''
   const property = qualified(root.prefix, 'property')

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { constants, deflateRawSync } from 'node:zlib'
-import { zipSync } from 'fflate'
+import { unzipSync, zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { formatFor, readLabels, writeLabel } from '../../src/formats'
 import { crc32, FormatError } from '../../src/formats/bytes'
@@ -360,6 +360,16 @@ describe('hostile OOXML packages: refused by name, within seconds', () => {
     expect(limitName(() => docx.read(officePackage('docx', { custom: deep })))).toBe('xml_depth')
     const dtd = `<!DOCTYPE x [<!ENTITY a "aaaa">]><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">&a;</Properties>`
     expect(() => docx.write(officePackage('docx', { custom: dtd }), '{}')).toThrow(/DTD/)
+  })
+
+  it('300 000 properties get the next pid; a pid that is no 32-bit integer is refused', () => {
+    const custom = (pids: string[]) =>
+      `<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">${pids.map((pid) => `<property pid="${pid}"/>`).join('')}</Properties>`
+    const many = docx.write(officePackage('docx', { custom: custom(Array.from({ length: 300_000 }, (_, i) => String(i + 2))) }), '{"Label":"1"}')
+    expect(docx.read(many)).toMatchObject([{ raw: '{"Label":"1"}' }])
+    expect(new TextDecoder().decode(unzipSync(many)['docProps/custom.xml'])).toContain(' pid="300002" name="AIGC"')
+    for (const pid of ['Infinity', '1e308', '2.5', '2147483648']) expect(() => docx.write(officePackage('docx', { custom: custom(['2', pid]) }), '{}'), pid).toThrow(/not a 32-bit integer/)
+    expect(() => docx.write(officePackage('docx', { custom: custom(['2147483647']) }), '{}')).toThrow(FormatError)
   })
 
   it('truncated, out-of-range and overlapping archives are FormatErrors', () => {
