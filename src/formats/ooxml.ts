@@ -91,12 +91,9 @@ function requiredPart(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string
 function mainPart(bytes: Uint8Array, zip: Zip, mains: ReadonlyMap<string, unknown>): Package['main'] | undefined {
   const text = partText({ bytes, zip }, CONTENT_TYPES)
   if (text === undefined) return undefined
-  for (const el of parseXml(text, CONTENT_TYPES).children) {
-    const type = el.attrs.get('ContentType') ?? ''
-    const name = el.attrs.get('PartName')
-    if (el.local === 'Override' && name && mains.has(type)) return { name: name.replace(/^\//, ''), type }
-  }
-  return undefined
+  const isMain = (el: XmlElement) => el.local === 'Override' && !!el.attrs.get('PartName') && mains.has(el.attrs.get('ContentType') ?? '')
+  const [main] = parseXml(text, CONTENT_TYPES, { keep: (el, parent, depth) => depth === 1 && !parent.children.length && isMain(el) }).children
+  return main && { name: main.attrs.get('PartName')!.replace(/^\//, ''), type: main.attrs.get('ContentType')! }
 }
 
 interface Relationship {
@@ -156,29 +153,40 @@ function customPartName(rels: Relationships | undefined): string {
 
 const isAigc = (el: XmlElement) => el.local === 'property' && el.attrs.get('name')?.toUpperCase() === KEY
 
-function customRoot(text: string, name: string): XmlElement {
-  const root = parseXml(text, name, 2)
-  if (root.local !== 'Properties') throw new FormatError(`${name} is not a custom properties part`)
-  return root
-}
-
 const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 }
 
-/**
- * The pid for our property: above every other (pid 0 and 1 are reserved: dictionary, code
- * page). A pid is an xsd:int; one that is not (a fraction, "Infinity", 1e308) is a malformed
- * part and refused, as is a part whose highest pid leaves none above it.
- */
-function newPid(properties: XmlElement[], what: string): number {
+interface CustomPart {
+  root: XmlElement
+  /** The AIGC properties, each with its value element. */
+  labels: XmlElement[]
+  /**
+   * The pid for our property: above every other (pid 0 and 1 are reserved: dictionary, code
+   * page). A pid is an xsd:int; one that is not (a fraction, "Infinity", 1e308) is a malformed
+   * part and refused here, when a write needs the next one, as is a highest pid that leaves none.
+   */
+  nextPid: () => number
+}
+
+/** The custom properties part: only its AIGC properties kept, every other one read for its pid alone. */
+function customPart(text: string, name: string): CustomPart {
   let highest = 1
-  for (const property of properties) {
-    const pid = property.attrs.get('pid')
-    if (pid === undefined) continue
-    if (!/^\s*[+-]?\d{1,10}\s*$/.test(pid) || Number(pid) < INT32.min || Number(pid) > INT32.max) throw new FormatError(`${what} has a property whose pid ${JSON.stringify(pid.slice(0, 20))} is not a 32-bit integer`)
-    highest = Math.max(highest, Number(pid))
+  let malformed: string | undefined
+  const root = parseXml(text, name, {
+    keep: (el, parent, depth) => (depth === 1 ? isAigc(el) : depth === 2),
+    visit: (el, _parent, depth) => {
+      const pid = depth === 1 && el.local === 'property' && !isAigc(el) ? el.attrs.get('pid') : undefined
+      if (pid === undefined || malformed !== undefined) return
+      if (/^\s*[+-]?\d{1,10}\s*$/.test(pid) && Number(pid) >= INT32.min && Number(pid) <= INT32.max) highest = Math.max(highest, Number(pid))
+      else malformed = pid
+    },
+  })
+  if (root.local !== 'Properties') throw new FormatError(`${name} is not a custom properties part`)
+  const nextPid = () => {
+    if (malformed !== undefined) throw new FormatError(`${name} has a property whose pid ${JSON.stringify(malformed.slice(0, 20))} is not a 32-bit integer`)
+    if (highest === INT32.max) throw new FormatError(`${name} has a property at the highest pid, leaving none for the label`)
+    return highest + 1
   }
-  if (highest === INT32.max) throw new FormatError(`${what} has a property at the highest pid, leaving none for the label`)
-  return highest + 1
+  return { root, labels: root.children, nextPid }
 }
 
 /** The custom properties part with exactly one AIGC property holding `json`, created when there is none. */
@@ -187,10 +195,8 @@ function labelledCustomPart(text: string | undefined, name: string, json: string
   if (text === undefined) {
     return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="${CUSTOM_NS}" xmlns:vt="${VT_NS}"><property fmtid="${USER_DEFINED}" pid="2" name="${KEY}">${value('vt')}</property></Properties>`
   }
-  const root = customRoot(text, name)
-  const properties = root.children.filter((el) => el.local === 'property')
-  const labels = properties.filter(isAigc)
-  const pid = newPid(properties.filter((p) => !isAigc(p)), name)
+  const { root, labels, nextPid } = customPart(text, name)
+  const pid = nextPid()
   const vt = prefixFor(root, VT_NS)
   const declare = vt === undefined ? ` xmlns:vt="${VT_NS}"` : ''
   const property = qualified(root.prefix, 'property')
@@ -212,9 +218,9 @@ function registeredRelationships(rels: Relationships, partName: string): string 
 
 /** `[Content_Types].xml` with exactly one Override for the custom properties part, of its type. */
 function registeredContentType(text: string, partName: string): string {
-  const root = parseXml(text, CONTENT_TYPES)
-  // OPC part names compare case-insensitively (ECMA-376 Part 2, 9.1.1.1).
-  const overrides = root.children.filter((el) => el.local === 'Override' && el.attrs.get('PartName')?.toLowerCase() === `/${partName}`.toLowerCase())
+  const isOurs = (el: XmlElement) => el.local === 'Override' && partKey(el.attrs.get('PartName') ?? '') === partKey(`/${partName}`)
+  const root = parseXml(text, CONTENT_TYPES, { keep: (el, _parent, depth) => depth === 1 && isOurs(el) })
+  const overrides = root.children
   const xml = `<${qualified(root.prefix, 'Override')} PartName="/${escapeXmlAttr(partName)}" ContentType="${CUSTOM_TYPE}"/>`
   const [first, ...extra] = overrides
   if (!first) return splice(text, insideEdits(root, '', xml))
@@ -240,11 +246,11 @@ type ExplicitEdit = (pkg: Package, head: string, tail: string) => Iterable<[stri
 const wordParagraphs: ExplicitEdit = (pkg, head, tail) => {
   const name = pkg.main.name
   const text = requiredPart(pkg, name)
-  const body = parseXml(text, name, 2).children.find((el) => el.local === 'body')
+  const body = parseXml(text, name).children.find((el) => el.local === 'body')
   if (!body) throw new FormatError(`${name} has no body`)
   const q = (local: string) => qualified(body.prefix, local)
   const paragraph = (label: string) => (label ? `<${q('p')}><${q('r')}><${q('t')} xml:space="preserve">${escapeXmlText(label)}</${q('t')}></${q('r')}></${q('p')}>` : '')
-  const last = body.children[body.children.length - 1]
+  const last = body.lastChild
   return [[name, splice(text, insideEdits(body, paragraph(head), paragraph(tail), last?.local === 'sectPr' ? last.start : body.closeStart))]]
 }
 
@@ -265,20 +271,25 @@ const relationshipId = (el: XmlElement) => [...el.attrs].find(([name]) => name.e
  */
 const sheetLabels: ExplicitEdit = (pkg, head, tail) => {
   const workbook = pkg.main.name
-  const sheets = parseXml(requiredPart(pkg, workbook), workbook, 2).children.find((el) => el.local === 'sheets')?.children.filter((el) => el.local === 'sheet') ?? []
   // A hidden sheet (state hidden or veryHidden) is one no reader sees.
-  const sheetRef = sheets.find((el) => (el.attrs.get('state') ?? 'visible') === 'visible')
+  const isVisibleSheet = (el: XmlElement) => el.local === 'sheet' && (el.attrs.get('state') ?? 'visible') === 'visible'
+  const keepFirst = (el: XmlElement, parent: XmlElement, depth: number) => depth === 1 || (depth === 2 && parent.local === 'sheets' && !parent.children.length && isVisibleSheet(el))
+  const sheetRef = parseXml(requiredPart(pkg, workbook), workbook, { keep: keepFirst }).children.find((el) => el.local === 'sheets')?.children[0]
   if (!sheetRef) throw new FormatError(`${workbook} has no visible sheet`)
   const name = relatedPart(pkg, workbook, relationshipId(sheetRef))
   const text = requiredPart(pkg, name)
-  const root = parseXml(text, name, 2)
+  // Rows are counted as they are scanned, not kept: `r` is optional, one without it follows the last.
+  let lastRow = 0
+  const root = parseXml(text, name, {
+    visit: (el, parent, depth) => {
+      if (depth === 2 && parent?.local === 'sheetData' && el.local === 'row') lastRow = Number(el.attrs.get('r')) || lastRow + 1
+    },
+  })
   const q = (local: string) => qualified(root.prefix, local)
   const edits: Edit[] = []
   if (tail) {
     const sheetData = root.children.find((el) => el.local === 'sheetData')
     if (!sheetData) throw new FormatError(`${name} has no sheetData`)
-    let lastRow = 0
-    for (const row of sheetData.children) if (row.local === 'row') lastRow = Number(row.attrs.get('r')) || lastRow + 1
     const r = lastRow ? lastRow + 2 : 1
     if (r > MAX_ROWS) throw new FormatError(`${name} has no row left below its used rows for the visible label`)
     const row = `<${q('row')} r="${r}"><${q('c')} r="A${r}" t="inlineStr"><${q('is')}><${q('t')}>${escapeXmlText(tail)}</${q('t')}></${q('is')}></${q('c')}></${q('row')}>`
@@ -325,9 +336,13 @@ const DEFAULT_SLIDE = { cx: 9144000, cy: 6858000 }
  */
 const slideLabels: ExplicitEdit = (pkg, head, tail) => {
   const presentation = pkg.main.name
-  const root = parseXml(requiredPart(pkg, presentation), presentation, 2)
-  const slides = root.children.find((el) => el.local === 'sldIdLst')?.children.filter((el) => el.local === 'sldId') ?? []
-  if (!slides.length) throw new FormatError(`${presentation} has no slide to carry the visible label`)
+  // The first slide kept; the last is the list's last child (CT_SlideIdList holds sldId only).
+  const keepFirst = (el: XmlElement, parent: XmlElement, depth: number) => depth === 1 || (depth === 2 && parent.local === 'sldIdLst' && !parent.children.length && el.local === 'sldId')
+  const root = parseXml(requiredPart(pkg, presentation), presentation, { keep: keepFirst })
+  const list = root.children.find((el) => el.local === 'sldIdLst')
+  const [first] = list?.children ?? []
+  const last = list?.lastChild?.local === 'sldId' ? list.lastChild : first
+  if (!first || !last) throw new FormatError(`${presentation} has no slide to carry the visible label`)
   const size = root.children.find((el) => el.local === 'sldSz')
   const cx = Number(size?.attrs.get('cx')) || DEFAULT_SLIDE.cx
   const cy = Number(size?.attrs.get('cy')) || DEFAULT_SLIDE.cy
@@ -337,14 +352,17 @@ const slideLabels: ExplicitEdit = (pkg, head, tail) => {
     const name = relatedPart(pkg, presentation, relationshipId(slide))
     boxes.set(name, [...(boxes.get(name) ?? []), { label, top }])
   }
-  place(slides[0]!, head, true)
-  place(slides[0]!, tail, false)
-  if (slides.length > 1) place(slides[slides.length - 1]!, tail, false)
+  place(first, head, true)
+  place(first, tail, false)
+  if (last !== first) place(last, tail, false)
   return [...boxes].map(([name, labels]): [string, string] => {
     const text = requiredPart(pkg, name)
     let id = 0
-    const slide = parseXml(text, name, 2, (el) => {
-      if (el.local === 'cNvPr') id = Math.max(id, Number(el.attrs.get('id')) || 0)
+    const slide = parseXml(text, name, {
+      keep: (_el, parent, depth) => depth === 1 || (depth === 2 && parent.local === 'cSld'),
+      visit: (el) => {
+        if (el.local === 'cNvPr') id = Math.max(id, Number(el.attrs.get('id')) || 0)
+      },
     })
     const tree = slide.children.find((el) => el.local === 'cSld')?.children.find((el) => el.local === 'spTree')
     if (!tree) throw new FormatError(`${name} has no shape tree`)
@@ -447,9 +465,7 @@ function ooxmlFormat(family: Family): CarrierFormat {
       const name = customPartName(readRelationships(pkg, ''))
       const text = partText(pkg, name)
       if (text === undefined) return []
-      return customRoot(text, name)
-        .children.filter(isAigc)
-        .map((p): FoundLabel => ({ carrier: `${family.name}:${name}:${KEY}`, form: 'text', raw: textContent(text, p.children[0] ?? p, name) }))
+      return customPart(text, name).labels.map((p): FoundLabel => ({ carrier: `${family.name}:${name}:${KEY}`, form: 'text', raw: textContent(text, p.children[0] ?? p, name) }))
     },
 
     write(bytes, json) {

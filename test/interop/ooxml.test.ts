@@ -362,6 +362,13 @@ describe('hostile OOXML packages: refused by name, within seconds', () => {
     expect(() => docx.write(officePackage('docx', { custom: dtd }), '{}')).toThrow(/DTD/)
   })
 
+  it('5 million empty paragraphs (a 46 KB upload) are refused by count (xml_elements)', () => {
+    const doc = `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${'<w:p/>'.repeat(5_000_000)}</w:body></w:document>`
+    const input = officePackage('docx', { parts: { 'word/document.xml': doc } })
+    expect(input.length).toBeLessThan(64 * 1024)
+    expect(limitName(() => docx.explicitText!(input, AFFIXES))).toBe('xml_elements')
+  })
+
   it('300 000 properties get the next pid; a pid that is no 32-bit integer is refused', () => {
     const custom = (pids: string[]) =>
       `<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">${pids.map((pid) => `<property pid="${pid}"/>`).join('')}</Properties>`
