@@ -180,7 +180,12 @@ function customPart(text: string, name: string): CustomPart {
       else malformed = pid
     },
   })
-  if (root.local !== 'Properties') throw new FormatError(`${name} is not a custom properties part`)
+  // Extended properties (docProps/app.xml) are a `Properties` too: the namespace tells them apart.
+  // A custom-properties relationship to any other part is a malformed package, refused rather
+  // than worked around: a custom.xml made beside it would leave the first relationship, which
+  // readers follow, pointing away from the label.
+  const namespace = root.attrs.get(root.prefix ? `xmlns:${root.prefix}` : 'xmlns')
+  if (root.local !== 'Properties' || namespace !== CUSTOM_NS) throw new FormatError(`${name} is not a custom properties part`)
   const nextPid = () => {
     if (malformed !== undefined) throw new FormatError(`${name} has a property whose pid ${JSON.stringify(malformed.slice(0, 20))} is not a 32-bit integer`)
     if (highest === INT32.max) throw new FormatError(`${name} has a property at the highest pid, leaving none for the label`)

@@ -150,6 +150,15 @@ describe('OOXML carrier, read by unzip, exiftool and Python', () => {
     expect(docx.detect(twins)).toBe(false)
   })
 
+  it('refuses a custom-properties relationship to the extended properties part (also a <Properties>)', () => {
+    const app = '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Word</Application></Properties>'
+    const parts = officeParts('docx', { custom: OTHER_CUSTOM, parts: { 'docProps/app.xml': app } })
+    const rels = new TextDecoder().decode(parts['_rels/.rels'] as Uint8Array).replace('Target="docProps/custom.xml"', 'Target="docProps/app.xml"')
+    const input = zipSync({ ...parts, '_rels/.rels': new TextEncoder().encode(rels) })
+    expect(() => docx.read(input)).toThrow(/docProps\/app.xml is not a custom properties part/)
+    expect(() => docx.write(input, '{}')).toThrow(/docProps\/app.xml is not a custom properties part/)
+  })
+
   it('keeps entries with data descriptors byte for byte (a streaming writer)', () => {
     const input = streamed(officePackage('xlsx', { custom: OTHER_CUSTOM }), 'descriptors')
     const before = report(file('descriptors-in.xlsx', input))
