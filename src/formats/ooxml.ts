@@ -22,6 +22,7 @@ const CONTENT_TYPES = '[Content_Types].xml'
 const ROOT_RELS = '_rels/.rels'
 const DEFAULT_CUSTOM_PART = 'docProps/custom.xml'
 const CUSTOM_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties'
+const WORKSHEET_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet'
 const CUSTOM_TYPE = 'application/vnd.openxmlformats-officedocument.custom-properties+xml'
 const CUSTOM_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/custom-properties'
 const VT_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes'
@@ -269,19 +270,20 @@ const MAX_ROWS = 1_048_576
 const relationshipId = (el: XmlElement) => [...el.attrs].find(([name]) => name.endsWith(':id'))?.[1] ?? ''
 
 /**
- * XLSX, on the first visible sheet of the workbook: the tail label in column A of a new row below
+ * XLSX, on the first visible worksheet of the workbook: the tail label in column A of a new row below
  * the used rows (one blank row apart), which a reader sees in the grid; the head label in
  * the centre of the odd-page header, which Excel and LibreOffice show in page layout and on
  * every printed page (a row above the data would shift every reference, formula and merge).
  */
 const sheetLabels: ExplicitEdit = (pkg, head, tail) => {
   const workbook = pkg.main.name
-  // A hidden sheet (state hidden or veryHidden) is one no reader sees.
-  const isVisibleSheet = (el: XmlElement) => el.local === 'sheet' && (el.attrs.get('state') ?? 'visible') === 'visible'
-  const keepFirst = (el: XmlElement, parent: XmlElement, depth: number) => depth === 1 || (depth === 2 && parent.local === 'sheets' && !parent.children.length && isVisibleSheet(el))
+  const worksheets = new Map((readRelationships(pkg, workbook)?.rels ?? []).filter((r) => r.type === WORKSHEET_REL && r.part).map((r) => [r.id, r.part!]))
+  // A hidden sheet (state hidden or veryHidden) is one no reader sees; a chart, dialog or macro sheet has no cells.
+  const isVisibleWorksheet = (el: XmlElement) => el.local === 'sheet' && (el.attrs.get('state') ?? 'visible') === 'visible' && worksheets.has(relationshipId(el))
+  const keepFirst = (el: XmlElement, parent: XmlElement, depth: number) => depth === 1 || (depth === 2 && parent.local === 'sheets' && !parent.children.length && isVisibleWorksheet(el))
   const sheetRef = parseXml(requiredPart(pkg, workbook), workbook, { keep: keepFirst }).children.find((el) => el.local === 'sheets')?.children[0]
-  if (!sheetRef) throw new FormatError(`${workbook} has no visible sheet`)
-  const name = relatedPart(pkg, workbook, relationshipId(sheetRef))
+  if (!sheetRef) throw new FormatError(`${workbook} has no visible worksheet`)
+  const name = worksheets.get(relationshipId(sheetRef))!
   const text = requiredPart(pkg, name)
   // Rows are counted as they are scanned, not kept: `r` is optional, one without it follows the last.
   let lastRow = 0

@@ -235,6 +235,15 @@ print([e.tag[len(S):] for e in sheet])`, path]).trim().split('\n')
     expect(xmlText(file('hidden.xlsx', xlsx.explicitText!(input, { prefix: '', suffix: 'AI生成' })), 'xl/worksheets/sheet1.xml')).toContain('<row r="5"><c r="A5" t="inlineStr"><is><t>AI生成</t>')
   })
 
+  it('XLSX: a chart sheet first is passed over for the first worksheet', () => {
+    const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+    const workbook = `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="${R}"><sheets><sheet name="Chart" sheetId="2" r:id="rId2"/><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>`
+    const rels = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${R}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${R}/chartsheet" Target="chartsheets/sheet1.xml"/></Relationships>`
+    const chart = `<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="${R}"><sheetViews><sheetView workbookViewId="0"/></sheetViews></chartsheet>`
+    const input = officePackage('xlsx', { parts: { 'xl/workbook.xml': workbook, 'xl/_rels/workbook.xml.rels': rels, 'xl/chartsheets/sheet1.xml': chart } })
+    expect(xmlText(file('chartsheet.xlsx', xlsx.explicitText!(input, { prefix: '', suffix: 'AI生成' })), 'xl/worksheets/sheet1.xml')).toContain('<row r="5"><c r="A5" t="inlineStr"><is><t>AI生成</t>')
+  })
+
   it('PPTX: text boxes at the top and bottom of the first slide, and the end label at the bottom of the last', () => {
     const path = file('explicit.pptx', writeLabel(pptx.explicitText!(officePackage('pptx'), AFFIXES), label))
     const boxes = (slide: string) => run('python3', ['-c', `
