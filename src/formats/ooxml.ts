@@ -30,9 +30,17 @@ const DRAWING_NS = 'http://schemas.openxmlformats.org/drawingml/2006/main'
 /** FMTID_UserDefinedProperties: the format id every custom property carries. */
 const USER_DEFINED = '{D5CDD505-2E9C-101B-9397-08002B2CF9AE}'
 
-interface Package {
+/** An archive's parts as one operation reads them: each inflated, decoded and (relationships) parsed once. */
+interface Parts {
   bytes: Uint8Array
   zip: Zip
+  /** Part texts read so far (undefined: no such part), by partKey. */
+  texts: Map<string, string | undefined>
+  /** Relationships parts parsed so far, by partKey of their source. */
+  relationships: Map<string, Relationships | undefined>
+}
+
+interface Package extends Parts {
   /** The main part (word/document.xml, xl/workbook.xml, ppt/presentation.xml) and its content type. */
   main: { name: string; type: string }
 }
@@ -69,7 +77,13 @@ const remove = (el: XmlElement): Edit => ({ start: el.start, end: el.end, text: 
 const xmlDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** A part's XML text, or undefined when the package has no such part. */
-function partText(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string | undefined {
+function partText(pkg: Parts, name: string): string | undefined {
+  const key = partKey(name)
+  if (!pkg.texts.has(key)) pkg.texts.set(key, decodedPart(pkg, name))
+  return pkg.texts.get(key)
+}
+
+function decodedPart(pkg: Parts, name: string): string | undefined {
   const entry = findEntry(pkg.zip, name)
   if (!entry) return undefined
   checkLimit('xmlPartBytes', entry.size, `the XML part ${name}`)
@@ -82,15 +96,15 @@ function partText(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string | u
   }
 }
 
-function requiredPart(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string {
+function requiredPart(pkg: Parts, name: string): string {
   const text = partText(pkg, name)
   if (text === undefined) throw new FormatError(`the package has no ${name} part`)
   return text
 }
 
 /** The package's main part, named by its content type override. */
-function mainPart(bytes: Uint8Array, zip: Zip, mains: ReadonlyMap<string, unknown>): Package['main'] | undefined {
-  const text = partText({ bytes, zip }, CONTENT_TYPES)
+function mainPart(pkg: Parts, mains: ReadonlyMap<string, unknown>): Package['main'] | undefined {
+  const text = partText(pkg, CONTENT_TYPES)
   if (text === undefined) return undefined
   const isMain = (el: XmlElement) => el.local === 'Override' && !!el.attrs.get('PartName') && mains.has(el.attrs.get('ContentType') ?? '')
   const [main] = parseXml(text, CONTENT_TYPES, { keep: (el, parent, depth) => depth === 1 && !parent.children.length && isMain(el) }).children
@@ -126,7 +140,13 @@ function resolveTarget(source: string, target: string): string {
   return segments.join('/')
 }
 
-function readRelationships(pkg: Package, source: string): Relationships | undefined {
+function readRelationships(pkg: Parts, source: string): Relationships | undefined {
+  const key = partKey(source)
+  if (!pkg.relationships.has(key)) pkg.relationships.set(key, parsedRelationships(pkg, source))
+  return pkg.relationships.get(key)
+}
+
+function parsedRelationships(pkg: Parts, source: string): Relationships | undefined {
   const name = relsPartFor(source)
   const text = partText(pkg, name)
   if (text === undefined) return undefined
@@ -433,9 +453,7 @@ const FAMILIES: Family[] = [
 function sniff(bytes: Uint8Array, family: Family): Package | undefined {
   if (!startsWith(bytes, ZIP_MAGIC)) return undefined
   try {
-    const zip = readZip(bytes)
-    const main = mainPart(bytes, zip, family.mains)
-    return main && { bytes, zip, main }
+    return packageOf(bytes, family)
   } catch (error) {
     // A budget is refused by name; a ZIP that does not parse is simply not a package we know.
     if (error instanceof LimitError || !(error instanceof FormatError)) throw error
@@ -443,11 +461,16 @@ function sniff(bytes: Uint8Array, family: Family): Package | undefined {
   }
 }
 
+function packageOf(bytes: Uint8Array, family: Family): Package | undefined {
+  const parts: Parts = { bytes, zip: readZip(bytes), texts: new Map(), relationships: new Map() }
+  const main = mainPart(parts, family.mains)
+  return main && { ...parts, main }
+}
+
 function openPackage(bytes: Uint8Array, family: Family): Package {
-  const zip = readZip(bytes)
-  const main = mainPart(bytes, zip, family.mains)
-  if (!main) throw new FormatError(`not a ${family.name.toUpperCase()} package: no main part of its type in ${CONTENT_TYPES}`)
-  return { bytes, zip, main }
+  const pkg = packageOf(bytes, family)
+  if (!pkg) throw new FormatError(`not a ${family.name.toUpperCase()} package: no main part of its type in ${CONTENT_TYPES}`)
+  return pkg
 }
 
 function lengthPrefixed(name: string, size: number): Uint8Array {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { constants, deflateRawSync } from 'node:zlib'
 import { unzipSync, zipSync } from 'fflate'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { formatFor, readLabels, writeLabel } from '../../src/formats'
 import { crc32, FormatError } from '../../src/formats/bytes'
 import { docx, pptx, xlsx } from '../../src/formats/ooxml'
@@ -12,6 +12,13 @@ import { checkLabelSignature, generateKeyPair } from '../../src/label/signature'
 import { LimitError } from '../../src/limits'
 import { officePackage, officeParts, OTHER_CUSTOM, type OfficeKind } from '../ooxml-packages'
 import { file, run } from './tools'
+import { entryData } from '../../src/formats/zip'
+
+// Passed through, counted: an operation inflates each part once.
+vi.mock('../../src/formats/zip', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/formats/zip')>()
+  return { ...actual, entryData: vi.fn(actual.entryData) }
+})
 
 const label = createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'interop-ooxml' })
 const CARRIERS = ['[Content_Types].xml', '_rels/.rels', 'docProps/custom.xml']
@@ -258,6 +265,20 @@ for sp in tree.findall(P + 'sp'):
     print(''.join(t.text for t in sp.iter(A + 't')), off.get('y') if off is not None else '-')`, path, slide]).trim().split('\n')
     expect(boxes('ppt/slides/slide1.xml')).toEqual(['Title slide -', '本内容由人工智能生成 137160', 'AI生成 6172200'])
     expect(boxes('ppt/slides/slide2.xml')).toEqual(['Last slide -', 'AI生成 6172200'])
+  })
+
+  it('reads each part once per operation (relationships parsed once, edited parts not inflated again)', () => {
+    const inflated = vi.mocked(entryData)
+    for (const [kind, format] of [['docx', docx], ['xlsx', xlsx], ['pptx', pptx]] as const) {
+      for (const operation of [(input: Uint8Array) => format.explicitText!(input, AFFIXES), (input: Uint8Array) => format.write(input, '{}')]) {
+        const input = officePackage(kind, { custom: OTHER_CUSTOM })
+        inflated.mockClear()
+        operation(input)
+        const names = inflated.mock.calls.map(([, entry]) => entry.name)
+        expect(names.length, kind).toBeGreaterThan(1)
+        expect(names, kind).toEqual([...new Set(names)])
+      }
+    }
   })
 
   it('mark=implicit: the label write alone changes no part but the three carriers', () => {
