@@ -211,6 +211,13 @@ export const LIMITS = {
     status: 422,
     why: 'element nesting is tracked while an XML part is scanned; Office parts nest a few dozen deep',
   },
+  xmlElements: {
+    name: 'xml_elements',
+    max: 3_000_000,
+    unit: 'count',
+    status: 422,
+    why: 'every element of an XML part the gateway reads is scanned and its attributes decoded (0.1–0.3 s per million), though only the few it edits are kept; a worksheet at the xml_part_bytes limit has about 2.5 million, while 5 million empty paragraphs compress to a 46 KB upload',
+  },
   htmlBytes: {
     name: 'html_bytes',
     max: 4 * MiB,

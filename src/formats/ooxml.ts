@@ -15,13 +15,14 @@ import { checkLimit, LimitError } from '../limits'
 import { FormatError, putU32be, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 import { escapeXmlAttr, escapeXmlText, parseXml, prefixFor, qualified, textContent, type XmlElement } from './xml'
-import { entryChunks, entryData, readZip, rewriteZip, ZIP_MAGIC, type Zip } from './zip'
+import { entryChunks, entryData, findEntry, partKey, readZip, rewriteZip, ZIP_MAGIC, type Zip } from './zip'
 
 const KEY = 'AIGC'
 const CONTENT_TYPES = '[Content_Types].xml'
 const ROOT_RELS = '_rels/.rels'
 const DEFAULT_CUSTOM_PART = 'docProps/custom.xml'
 const CUSTOM_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties'
+const WORKSHEET_REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet'
 const CUSTOM_TYPE = 'application/vnd.openxmlformats-officedocument.custom-properties+xml'
 const CUSTOM_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/custom-properties'
 const VT_NS = 'http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes'
@@ -29,9 +30,17 @@ const DRAWING_NS = 'http://schemas.openxmlformats.org/drawingml/2006/main'
 /** FMTID_UserDefinedProperties: the format id every custom property carries. */
 const USER_DEFINED = '{D5CDD505-2E9C-101B-9397-08002B2CF9AE}'
 
-interface Package {
+/** An archive's parts as one operation reads them: each inflated, decoded and (relationships) parsed once. */
+interface Parts {
   bytes: Uint8Array
   zip: Zip
+  /** Part texts read so far (undefined: no such part), by partKey. */
+  texts: Map<string, string | undefined>
+  /** Relationships parts parsed so far, by partKey of their source. */
+  relationships: Map<string, Relationships | undefined>
+}
+
+interface Package extends Parts {
   /** The main part (word/document.xml, xl/workbook.xml, ppt/presentation.xml) and its content type. */
   main: { name: string; type: string }
 }
@@ -68,8 +77,14 @@ const remove = (el: XmlElement): Edit => ({ start: el.start, end: el.end, text: 
 const xmlDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
 /** A part's XML text, or undefined when the package has no such part. */
-function partText(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string | undefined {
-  const entry = pkg.zip.byName.get(name)
+function partText(pkg: Parts, name: string): string | undefined {
+  const key = partKey(name)
+  if (!pkg.texts.has(key)) pkg.texts.set(key, decodedPart(pkg, name))
+  return pkg.texts.get(key)
+}
+
+function decodedPart(pkg: Parts, name: string): string | undefined {
+  const entry = findEntry(pkg.zip, name)
   if (!entry) return undefined
   checkLimit('xmlPartBytes', entry.size, `the XML part ${name}`)
   const data = entryData(pkg.bytes, entry)
@@ -81,22 +96,19 @@ function partText(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string | u
   }
 }
 
-function requiredPart(pkg: Pick<Package, 'bytes' | 'zip'>, name: string): string {
+function requiredPart(pkg: Parts, name: string): string {
   const text = partText(pkg, name)
   if (text === undefined) throw new FormatError(`the package has no ${name} part`)
   return text
 }
 
 /** The package's main part, named by its content type override. */
-function mainPart(bytes: Uint8Array, zip: Zip, mains: ReadonlyMap<string, unknown>): Package['main'] | undefined {
-  const text = partText({ bytes, zip }, CONTENT_TYPES)
+function mainPart(pkg: Parts, mains: ReadonlyMap<string, unknown>): Package['main'] | undefined {
+  const text = partText(pkg, CONTENT_TYPES)
   if (text === undefined) return undefined
-  for (const el of parseXml(text, CONTENT_TYPES).children) {
-    const type = el.attrs.get('ContentType') ?? ''
-    const name = el.attrs.get('PartName')
-    if (el.local === 'Override' && name && mains.has(type)) return { name: name.replace(/^\//, ''), type }
-  }
-  return undefined
+  const isMain = (el: XmlElement) => el.local === 'Override' && !!el.attrs.get('PartName') && mains.has(el.attrs.get('ContentType') ?? '')
+  const [main] = parseXml(text, CONTENT_TYPES, { keep: (el, parent, depth) => depth === 1 && !parent.children.length && isMain(el) }).children
+  return main && { name: main.attrs.get('PartName')!.replace(/^\//, ''), type: main.attrs.get('ContentType')! }
 }
 
 interface Relationship {
@@ -128,7 +140,13 @@ function resolveTarget(source: string, target: string): string {
   return segments.join('/')
 }
 
-function readRelationships(pkg: Package, source: string): Relationships | undefined {
+function readRelationships(pkg: Parts, source: string): Relationships | undefined {
+  const key = partKey(source)
+  if (!pkg.relationships.has(key)) pkg.relationships.set(key, parsedRelationships(pkg, source))
+  return pkg.relationships.get(key)
+}
+
+function parsedRelationships(pkg: Parts, source: string): Relationships | undefined {
   const name = relsPartFor(source)
   const text = partText(pkg, name)
   if (text === undefined) return undefined
@@ -156,10 +174,45 @@ function customPartName(rels: Relationships | undefined): string {
 
 const isAigc = (el: XmlElement) => el.local === 'property' && el.attrs.get('name')?.toUpperCase() === KEY
 
-function customRoot(text: string, name: string): XmlElement {
-  const root = parseXml(text, name, 2)
-  if (root.local !== 'Properties') throw new FormatError(`${name} is not a custom properties part`)
-  return root
+const INT32 = { min: -(2 ** 31), max: 2 ** 31 - 1 }
+
+interface CustomPart {
+  root: XmlElement
+  /** The AIGC properties, each with its value element. */
+  labels: XmlElement[]
+  /**
+   * The pid for our property: above every other (pid 0 and 1 are reserved: dictionary, code
+   * page). A pid is an xsd:int; one that is not (a fraction, "Infinity", 1e308) is a malformed
+   * part and refused here, when a write needs the next one, as is a highest pid that leaves none.
+   */
+  nextPid: () => number
+}
+
+/** The custom properties part: only its AIGC properties kept, every other one read for its pid alone. */
+function customPart(text: string, name: string): CustomPart {
+  let highest = 1
+  let malformed: string | undefined
+  const root = parseXml(text, name, {
+    keep: (el, parent, depth) => (depth === 1 ? isAigc(el) : depth === 2),
+    visit: (el, _parent, depth) => {
+      const pid = depth === 1 && el.local === 'property' && !isAigc(el) ? el.attrs.get('pid') : undefined
+      if (pid === undefined || malformed !== undefined) return
+      if (/^\s*[+-]?\d{1,10}\s*$/.test(pid) && Number(pid) >= INT32.min && Number(pid) <= INT32.max) highest = Math.max(highest, Number(pid))
+      else malformed = pid
+    },
+  })
+  // Extended properties (docProps/app.xml) are a `Properties` too: the namespace tells them apart.
+  // A custom-properties relationship to any other part is a malformed package, refused rather
+  // than worked around: a custom.xml made beside it would leave the first relationship, which
+  // readers follow, pointing away from the label.
+  const namespace = root.attrs.get(root.prefix ? `xmlns:${root.prefix}` : 'xmlns')
+  if (root.local !== 'Properties' || namespace !== CUSTOM_NS) throw new FormatError(`${name} is not a custom properties part`)
+  const nextPid = () => {
+    if (malformed !== undefined) throw new FormatError(`${name} has a property whose pid ${JSON.stringify(malformed.slice(0, 20))} is not a 32-bit integer`)
+    if (highest === INT32.max) throw new FormatError(`${name} has a property at the highest pid, leaving none for the label`)
+    return highest + 1
+  }
+  return { root, labels: root.children, nextPid }
 }
 
 /** The custom properties part with exactly one AIGC property holding `json`, created when there is none. */
@@ -168,11 +221,8 @@ function labelledCustomPart(text: string | undefined, name: string, json: string
   if (text === undefined) {
     return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="${CUSTOM_NS}" xmlns:vt="${VT_NS}"><property fmtid="${USER_DEFINED}" pid="2" name="${KEY}">${value('vt')}</property></Properties>`
   }
-  const root = customRoot(text, name)
-  const properties = root.children.filter((el) => el.local === 'property')
-  const labels = properties.filter(isAigc)
-  // pid 0 and 1 are reserved (dictionary, code page); the new one is above every other.
-  const pid = Math.max(1, ...properties.filter((p) => !isAigc(p)).map((p) => Number(p.attrs.get('pid')) || 0)) + 1
+  const { root, labels, nextPid } = customPart(text, name)
+  const pid = nextPid()
   const vt = prefixFor(root, VT_NS)
   const declare = vt === undefined ? ` xmlns:vt="${VT_NS}"` : ''
   const property = qualified(root.prefix, 'property')
@@ -194,9 +244,9 @@ function registeredRelationships(rels: Relationships, partName: string): string 
 
 /** `[Content_Types].xml` with exactly one Override for the custom properties part, of its type. */
 function registeredContentType(text: string, partName: string): string {
-  const root = parseXml(text, CONTENT_TYPES)
-  // OPC part names compare case-insensitively (ECMA-376 Part 2, 9.1.1.1).
-  const overrides = root.children.filter((el) => el.local === 'Override' && el.attrs.get('PartName')?.toLowerCase() === `/${partName}`.toLowerCase())
+  const isOurs = (el: XmlElement) => el.local === 'Override' && partKey(el.attrs.get('PartName') ?? '') === partKey(`/${partName}`)
+  const root = parseXml(text, CONTENT_TYPES, { keep: (el, _parent, depth) => depth === 1 && isOurs(el) })
+  const overrides = root.children
   const xml = `<${qualified(root.prefix, 'Override')} PartName="/${escapeXmlAttr(partName)}" ContentType="${CUSTOM_TYPE}"/>`
   const [first, ...extra] = overrides
   if (!first) return splice(text, insideEdits(root, '', xml))
@@ -222,11 +272,11 @@ type ExplicitEdit = (pkg: Package, head: string, tail: string) => Iterable<[stri
 const wordParagraphs: ExplicitEdit = (pkg, head, tail) => {
   const name = pkg.main.name
   const text = requiredPart(pkg, name)
-  const body = parseXml(text, name, 2).children.find((el) => el.local === 'body')
+  const body = parseXml(text, name).children.find((el) => el.local === 'body')
   if (!body) throw new FormatError(`${name} has no body`)
   const q = (local: string) => qualified(body.prefix, local)
   const paragraph = (label: string) => (label ? `<${q('p')}><${q('r')}><${q('t')} xml:space="preserve">${escapeXmlText(label)}</${q('t')}></${q('r')}></${q('p')}>` : '')
-  const last = body.children[body.children.length - 1]
+  const last = body.lastChild
   return [[name, splice(text, insideEdits(body, paragraph(head), paragraph(tail), last?.local === 'sectPr' ? last.start : body.closeStart))]]
 }
 
@@ -240,27 +290,33 @@ const MAX_ROWS = 1_048_576
 const relationshipId = (el: XmlElement) => [...el.attrs].find(([name]) => name.endsWith(':id'))?.[1] ?? ''
 
 /**
- * XLSX, on the first visible sheet of the workbook: the tail label in column A of a new row below
+ * XLSX, on the first visible worksheet of the workbook: the tail label in column A of a new row below
  * the used rows (one blank row apart), which a reader sees in the grid; the head label in
  * the centre of the odd-page header, which Excel and LibreOffice show in page layout and on
  * every printed page (a row above the data would shift every reference, formula and merge).
  */
 const sheetLabels: ExplicitEdit = (pkg, head, tail) => {
   const workbook = pkg.main.name
-  const sheets = parseXml(requiredPart(pkg, workbook), workbook, 2).children.find((el) => el.local === 'sheets')?.children.filter((el) => el.local === 'sheet') ?? []
-  // A hidden sheet (state hidden or veryHidden) is one no reader sees.
-  const sheetRef = sheets.find((el) => (el.attrs.get('state') ?? 'visible') === 'visible')
-  if (!sheetRef) throw new FormatError(`${workbook} has no visible sheet`)
-  const name = relatedPart(pkg, workbook, relationshipId(sheetRef))
+  const worksheets = new Map((readRelationships(pkg, workbook)?.rels ?? []).filter((r) => r.type === WORKSHEET_REL && r.part).map((r) => [r.id, r.part!]))
+  // A hidden sheet (state hidden or veryHidden) is one no reader sees; a chart, dialog or macro sheet has no cells.
+  const isVisibleWorksheet = (el: XmlElement) => el.local === 'sheet' && (el.attrs.get('state') ?? 'visible') === 'visible' && worksheets.has(relationshipId(el))
+  const keepFirst = (el: XmlElement, parent: XmlElement, depth: number) => depth === 1 || (depth === 2 && parent.local === 'sheets' && !parent.children.length && isVisibleWorksheet(el))
+  const sheetRef = parseXml(requiredPart(pkg, workbook), workbook, { keep: keepFirst }).children.find((el) => el.local === 'sheets')?.children[0]
+  if (!sheetRef) throw new FormatError(`${workbook} has no visible worksheet`)
+  const name = worksheets.get(relationshipId(sheetRef))!
   const text = requiredPart(pkg, name)
-  const root = parseXml(text, name, 2)
+  // Rows are counted as they are scanned, not kept: `r` is optional, one without it follows the last.
+  let lastRow = 0
+  const root = parseXml(text, name, {
+    visit: (el, parent, depth) => {
+      if (depth === 2 && parent?.local === 'sheetData' && el.local === 'row') lastRow = Number(el.attrs.get('r')) || lastRow + 1
+    },
+  })
   const q = (local: string) => qualified(root.prefix, local)
   const edits: Edit[] = []
   if (tail) {
     const sheetData = root.children.find((el) => el.local === 'sheetData')
     if (!sheetData) throw new FormatError(`${name} has no sheetData`)
-    let lastRow = 0
-    for (const row of sheetData.children) if (row.local === 'row') lastRow = Number(row.attrs.get('r')) || lastRow + 1
     const r = lastRow ? lastRow + 2 : 1
     if (r > MAX_ROWS) throw new FormatError(`${name} has no row left below its used rows for the visible label`)
     const row = `<${q('row')} r="${r}"><${q('c')} r="A${r}" t="inlineStr"><${q('is')}><${q('t')}>${escapeXmlText(tail)}</${q('t')}></${q('is')}></${q('c')}></${q('row')}>`
@@ -307,9 +363,13 @@ const DEFAULT_SLIDE = { cx: 9144000, cy: 6858000 }
  */
 const slideLabels: ExplicitEdit = (pkg, head, tail) => {
   const presentation = pkg.main.name
-  const root = parseXml(requiredPart(pkg, presentation), presentation, 2)
-  const slides = root.children.find((el) => el.local === 'sldIdLst')?.children.filter((el) => el.local === 'sldId') ?? []
-  if (!slides.length) throw new FormatError(`${presentation} has no slide to carry the visible label`)
+  // The first slide kept; the last is the list's last child (CT_SlideIdList holds sldId only).
+  const keepFirst = (el: XmlElement, parent: XmlElement, depth: number) => depth === 1 || (depth === 2 && parent.local === 'sldIdLst' && !parent.children.length && el.local === 'sldId')
+  const root = parseXml(requiredPart(pkg, presentation), presentation, { keep: keepFirst })
+  const list = root.children.find((el) => el.local === 'sldIdLst')
+  const [first] = list?.children ?? []
+  const last = list?.lastChild?.local === 'sldId' ? list.lastChild : first
+  if (!first || !last) throw new FormatError(`${presentation} has no slide to carry the visible label`)
   const size = root.children.find((el) => el.local === 'sldSz')
   const cx = Number(size?.attrs.get('cx')) || DEFAULT_SLIDE.cx
   const cy = Number(size?.attrs.get('cy')) || DEFAULT_SLIDE.cy
@@ -319,14 +379,17 @@ const slideLabels: ExplicitEdit = (pkg, head, tail) => {
     const name = relatedPart(pkg, presentation, relationshipId(slide))
     boxes.set(name, [...(boxes.get(name) ?? []), { label, top }])
   }
-  place(slides[0]!, head, true)
-  place(slides[0]!, tail, false)
-  if (slides.length > 1) place(slides[slides.length - 1]!, tail, false)
+  place(first, head, true)
+  place(first, tail, false)
+  if (last !== first) place(last, tail, false)
   return [...boxes].map(([name, labels]): [string, string] => {
     const text = requiredPart(pkg, name)
     let id = 0
-    const slide = parseXml(text, name, 2, (el) => {
-      if (el.local === 'cNvPr') id = Math.max(id, Number(el.attrs.get('id')) || 0)
+    const slide = parseXml(text, name, {
+      keep: (_el, parent, depth) => depth === 1 || (depth === 2 && parent.local === 'cSld'),
+      visit: (el) => {
+        if (el.local === 'cNvPr') id = Math.max(id, Number(el.attrs.get('id')) || 0)
+      },
     })
     const tree = slide.children.find((el) => el.local === 'cSld')?.children.find((el) => el.local === 'spTree')
     if (!tree) throw new FormatError(`${name} has no shape tree`)
@@ -390,9 +453,7 @@ const FAMILIES: Family[] = [
 function sniff(bytes: Uint8Array, family: Family): Package | undefined {
   if (!startsWith(bytes, ZIP_MAGIC)) return undefined
   try {
-    const zip = readZip(bytes)
-    const main = mainPart(bytes, zip, family.mains)
-    return main && { bytes, zip, main }
+    return packageOf(bytes, family)
   } catch (error) {
     // A budget is refused by name; a ZIP that does not parse is simply not a package we know.
     if (error instanceof LimitError || !(error instanceof FormatError)) throw error
@@ -400,11 +461,16 @@ function sniff(bytes: Uint8Array, family: Family): Package | undefined {
   }
 }
 
+function packageOf(bytes: Uint8Array, family: Family): Package | undefined {
+  const parts: Parts = { bytes, zip: readZip(bytes), texts: new Map(), relationships: new Map() }
+  const main = mainPart(parts, family.mains)
+  return main && { ...parts, main }
+}
+
 function openPackage(bytes: Uint8Array, family: Family): Package {
-  const zip = readZip(bytes)
-  const main = mainPart(bytes, zip, family.mains)
-  if (!main) throw new FormatError(`not a ${family.name.toUpperCase()} package: no main part of its type in ${CONTENT_TYPES}`)
-  return { bytes, zip, main }
+  const pkg = packageOf(bytes, family)
+  if (!pkg) throw new FormatError(`not a ${family.name.toUpperCase()} package: no main part of its type in ${CONTENT_TYPES}`)
+  return pkg
 }
 
 function lengthPrefixed(name: string, size: number): Uint8Array {
@@ -429,9 +495,7 @@ function ooxmlFormat(family: Family): CarrierFormat {
       const name = customPartName(readRelationships(pkg, ''))
       const text = partText(pkg, name)
       if (text === undefined) return []
-      return customRoot(text, name)
-        .children.filter(isAigc)
-        .map((p): FoundLabel => ({ carrier: `${family.name}:${name}:${KEY}`, form: 'text', raw: textContent(text, p.children[0] ?? p, name) }))
+      return customPart(text, name).labels.map((p): FoundLabel => ({ carrier: `${family.name}:${name}:${KEY}`, form: 'text', raw: textContent(text, p.children[0] ?? p, name) }))
     },
 
     write(bytes, json) {
@@ -450,9 +514,9 @@ function ooxmlFormat(family: Family): CarrierFormat {
     // Inflated part by part as the hash reads it: only one part's chunks are held at a time.
     *content(bytes) {
       const pkg = openPackage(bytes, family)
-      const carriers = new Set([CONTENT_TYPES, ROOT_RELS, customPartName(readRelationships(pkg, ''))])
+      const carriers = new Set([CONTENT_TYPES, ROOT_RELS, customPartName(readRelationships(pkg, ''))].map(partKey))
       for (const entry of pkg.zip.entries) {
-        if (carriers.has(entry.name)) continue
+        if (carriers.has(partKey(entry.name))) continue
         yield lengthPrefixed(entry.name, entry.size)
         yield* entryChunks(bytes, entry)
       }

@@ -2,11 +2,12 @@
  * A small XML scanner for the few package parts the OOXML carrier edits: elements with their
  * attributes and source offsets, so an edit splices text into the original and keeps every
  * other byte. One pass of indexOf over the text (no regex over markup, no backtracking);
- * comments, processing instructions and CDATA are skipped as such; nesting is budgeted
- * (xml_depth). A DTD is refused: OPC packages may not carry one (ECMA-376 Part 2, 8.1.4),
- * and it is how entity-expansion bombs start.
+ * comments, processing instructions and CDATA are skipped as such; nesting (xml_depth) and
+ * the count of elements (xml_elements) are budgeted, and only the elements a caller asks for
+ * are kept. A DTD is refused: OPC packages may not carry one (ECMA-376 Part 2, 8.1.4), and it
+ * is how entity-expansion bombs start.
  */
-import { checkLimit } from '../limits'
+import { checkLimit, LIMITS } from '../limits'
 import { FormatError } from './bytes'
 
 export interface XmlElement {
@@ -22,8 +23,10 @@ export interface XmlElement {
   closeStart: number
   end: number
   selfClosing: boolean
-  /** Kept down to the depth the caller asked for. */
+  /** The child elements the caller asked to keep (see ParseOptions). */
   children: XmlElement[]
+  /** The last child element, kept or not. */
+  lastChild?: XmlElement
 }
 
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" }
@@ -104,13 +107,26 @@ function startTag(text: string, start: number, what: string): XmlElement {
   return el
 }
 
-/**
- * The root element of `text`, its descendants kept to `keepDepth` levels below it (deeper
- * ones are checked and passed to `visit` only). Throws FormatError unless well-formed.
- */
-export function parseXml(text: string, what: string, keepDepth = 1, visit?: (el: XmlElement) => void): XmlElement {
+export interface ParseOptions {
+  /**
+   * Whether `el`, a child of the kept element `parent`, at `depth` (the root's children are at
+   * 1), is kept in `parent.children`; by default the root's children are. An element not kept
+   * is still checked, counted and visited, then dropped: a part of millions of elements is
+   * scanned without holding them.
+   */
+  keep?: (el: XmlElement, parent: XmlElement, depth: number) => boolean
+  /** Called for every element once its end is known, with its parent (none for the root) and depth. */
+  visit?: (el: XmlElement, parent: XmlElement | undefined, depth: number) => void
+}
+
+const rootChildren = (_el: XmlElement, _parent: XmlElement, depth: number) => depth === 1
+
+/** The root element of `text`, with the descendants `keep` asks for. Throws FormatError unless well-formed. */
+export function parseXml(text: string, what: string, { keep = rootChildren, visit }: ParseOptions = {}): XmlElement {
   const stack: XmlElement[] = []
+  const kept: boolean[] = []
   let root: XmlElement | undefined
+  let elements = 0
   let at = 0
   for (let lt = text.indexOf('<'); lt !== -1; lt = text.indexOf('<', at)) {
     if (text.startsWith('<!--', lt)) at = skipPast(text, lt + 4, '-->', what)
@@ -123,23 +139,31 @@ export function parseXml(text: string, what: string, keepDepth = 1, visit?: (el:
       const gt = skipPast(text, lt + 2, '>', what)
       const name = text.slice(lt + 2, gt - 1).trimEnd()
       const open = stack.pop()
+      kept.pop()
       if (!open || open.name !== name) throw new FormatError(`</${name}> does not close ${open ? `<${open.name}>` : 'an element'} in ${what}`)
       open.closeStart = lt
       open.end = gt
       at = gt
-      visit?.(open)
+      visit?.(open, stack[stack.length - 1], stack.length)
     } else {
       const el = startTag(text, lt, what)
-      if (!stack.length) {
+      // Compared before the call: the message is built only when it is thrown.
+      if (++elements > LIMITS.xmlElements.max) checkLimit('xmlElements', elements, `the elements of ${what}`)
+      const parent = stack[stack.length - 1]
+      if (!parent) {
         if (root) throw new FormatError(`${what} has more than one root element`)
         root = el
       }
-      const parent = stack[stack.length - 1]
-      if (parent && stack.length <= keepDepth) parent.children.push(el)
+      const isKept = !parent || (kept[kept.length - 1]! && keep(el, parent, stack.length))
+      if (parent) {
+        parent.lastChild = el
+        if (isKept) parent.children.push(el)
+      }
       at = el.openEnd
-      if (el.selfClosing) visit?.(el)
+      if (el.selfClosing) visit?.(el, parent, stack.length)
       else {
         stack.push(el)
+        kept.push(isKept)
         checkLimit('xmlDepth', stack.length, `the element nesting of ${what}`)
       }
     }

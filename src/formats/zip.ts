@@ -32,6 +32,7 @@ export interface ZipEntry {
 export interface Zip {
   /** In central directory order. */
   entries: ZipEntry[]
+  /** Keyed by `partKey(name)`: OPC part names compare case-insensitively (ECMA-376 Part 2, 9.1.1.1). */
   byName: Map<string, ZipEntry>
   comment: Uint8Array
 }
@@ -54,6 +55,12 @@ const DOS_EPOCH_DATE = 0x21
 const VERSION = 20
 
 export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04]
+
+/** A name as `Zip.byName` keys it: ASCII letters folded, as OPC compares part names (ECMA-376 Part 2, 9.1.1.1). */
+export const partKey = (name: string) => name.replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
+
+/** The entry named `name`, whatever the case of its letters. */
+export const findEntry = (zip: Zip, name: string) => zip.byName.get(partKey(name))
 
 /** The end of central directory record: the last one, whose comment reaches the end of the file. */
 function endRecord(bytes: Uint8Array): number {
@@ -87,11 +94,13 @@ export function readZip(bytes: Uint8Array): Zip {
     const recordEnd = at + CENTRAL_SIZE + nameLength + u16le(bytes, at + 30) + u16le(bytes, at + 32)
     if (recordEnd > directoryEnd) throw new FormatError(`the ZIP central directory record ${i} runs past the directory`)
     const entry = centralEntry(bytes, bytes.subarray(at, recordEnd), directoryStart)
-    if (byName.has(entry.name)) throw new FormatError(`the ZIP archive holds ${entry.name} twice`)
+    // Two names one part name: readers that fold case would see one part, others two.
+    const twin = byName.get(partKey(entry.name))
+    if (twin) throw new FormatError(twin.name === entry.name ? `the ZIP archive holds ${entry.name} twice` : `the ZIP archive holds ${twin.name} and ${entry.name}, one part name in two cases`)
     declared += entry.size
     checkLimit('zipInflatedBytes', declared, 'the inflated size the ZIP central directory declares')
     entries.push(entry)
-    byName.set(entry.name, entry)
+    byName.set(partKey(entry.name), entry)
     at = recordEnd
   }
   const physical = [...entries].sort((a, b) => a.start - b.start)
@@ -209,11 +218,13 @@ function newEntry(name: string, data: Uint8Array): { local: Uint8Array[]; record
 
 /**
  * The archive with `changes` applied: a name mapped to bytes is written (in its old place,
- * or after the other entries when new), a name mapped to undefined is removed. Every other
- * entry is copied byte for byte, in central directory order; with no changes, `bytes` is the answer.
+ * under its old name whatever the case `changes` spells it in, or after the other entries when
+ * new), a name mapped to undefined is removed. Every other entry is copied byte for byte, in
+ * central directory order; with no changes, `bytes` is the answer.
  */
 export function rewriteZip(bytes: Uint8Array, zip: Zip, changes: ReadonlyMap<string, Uint8Array | undefined>): Uint8Array {
   if (!changes.size) return bytes
+  const byKey = new Map([...changes].map(([name, data]) => [partKey(name), data]))
   const out: Uint8Array[] = []
   const records: Uint8Array[] = []
   let offset = 0
@@ -224,9 +235,10 @@ export function rewriteZip(bytes: Uint8Array, zip: Zip, changes: ReadonlyMap<str
     records.push(record)
   }
   for (const entry of zip.entries) {
-    if (!changes.has(entry.name)) place([bytes.subarray(entry.start, entry.end)], entry.record.slice())
+    const key = partKey(entry.name)
+    if (!byKey.has(key)) place([bytes.subarray(entry.start, entry.end)], entry.record.slice())
     else {
-      const data = changes.get(entry.name)
+      const data = byKey.get(key)
       if (data) {
         const written = newEntry(entry.name, data)
         place(written.local, written.record)
@@ -234,7 +246,7 @@ export function rewriteZip(bytes: Uint8Array, zip: Zip, changes: ReadonlyMap<str
     }
   }
   for (const [name, data] of changes) {
-    if (!data || zip.byName.has(name)) continue
+    if (!data || findEntry(zip, name)) continue
     const written = newEntry(name, data)
     place(written.local, written.record)
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { constants, deflateRawSync } from 'node:zlib'
-import { zipSync } from 'fflate'
-import { describe, expect, it } from 'vitest'
+import { unzipSync, zipSync } from 'fflate'
+import { describe, expect, it, vi } from 'vitest'
 import { formatFor, readLabels, writeLabel } from '../../src/formats'
 import { crc32, FormatError } from '../../src/formats/bytes'
 import { docx, pptx, xlsx } from '../../src/formats/ooxml'
@@ -12,6 +12,13 @@ import { checkLabelSignature, generateKeyPair } from '../../src/label/signature'
 import { LimitError } from '../../src/limits'
 import { officePackage, officeParts, OTHER_CUSTOM, type OfficeKind } from '../ooxml-packages'
 import { file, run } from './tools'
+import { entryData } from '../../src/formats/zip'
+
+// Passed through, counted: an operation inflates each part once.
+vi.mock('../../src/formats/zip', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('../../src/formats/zip')>()
+  return { ...actual, entryData: vi.fn(actual.entryData) }
+})
 
 const label = createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'interop-ooxml' })
 const CARRIERS = ['[Content_Types].xml', '_rels/.rels', 'docProps/custom.xml']
@@ -135,6 +142,30 @@ describe('OOXML carrier, read by unzip, exiftool and Python', () => {
     expect(out.props[0]!.value).toBe('Fixture & Co')
   })
 
+  it('finds the custom part whatever the case its relationship spells it in, and refuses one name in two cases', () => {
+    const parts = officeParts('docx', { custom: OTHER_CUSTOM })
+    const rels = new TextDecoder().decode(parts['_rels/.rels'] as Uint8Array).replace('Target="docProps/custom.xml"', 'Target="docProps/Custom.xml"')
+    const input = zipSync({ ...parts, '_rels/.rels': new TextEncoder().encode(rels) })
+    expect(readLabels(input)).toMatchObject([{ label: { ContentProducer: '001191110000OTHER0000000000' } }])
+    const out = writeLabel(input, label)
+    const after = report(file('case.docx', out))
+    // The existing entry rewritten under its own name, the other producer's label replaced.
+    expect(after.names.filter((n) => /custom/i.test(n))).toEqual(['docProps/custom.xml'])
+    expect(after.props.filter((p) => p.name === 'AIGC').map((p) => p.value)).toEqual([serializeLabel(label)])
+    const twins = zipSync({ ...parts, 'docProps/CUSTOM.xml': parts['docProps/custom.xml']! })
+    expect(() => docx.read(twins)).toThrow(/one part name in two cases/)
+    expect(docx.detect(twins)).toBe(false)
+  })
+
+  it('refuses a custom-properties relationship to the extended properties part (also a <Properties>)', () => {
+    const app = '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>Word</Application></Properties>'
+    const parts = officeParts('docx', { custom: OTHER_CUSTOM, parts: { 'docProps/app.xml': app } })
+    const rels = new TextDecoder().decode(parts['_rels/.rels'] as Uint8Array).replace('Target="docProps/custom.xml"', 'Target="docProps/app.xml"')
+    const input = zipSync({ ...parts, '_rels/.rels': new TextEncoder().encode(rels) })
+    expect(() => docx.read(input)).toThrow(/docProps\/app.xml is not a custom properties part/)
+    expect(() => docx.write(input, '{}')).toThrow(/docProps\/app.xml is not a custom properties part/)
+  })
+
   it('keeps entries with data descriptors byte for byte (a streaming writer)', () => {
     const input = streamed(officePackage('xlsx', { custom: OTHER_CUSTOM }), 'descriptors')
     const before = report(file('descriptors-in.xlsx', input))
@@ -211,6 +242,15 @@ print([e.tag[len(S):] for e in sheet])`, path]).trim().split('\n')
     expect(xmlText(file('hidden.xlsx', xlsx.explicitText!(input, { prefix: '', suffix: 'AI生成' })), 'xl/worksheets/sheet1.xml')).toContain('<row r="5"><c r="A5" t="inlineStr"><is><t>AI生成</t>')
   })
 
+  it('XLSX: a chart sheet first is passed over for the first worksheet', () => {
+    const R = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
+    const workbook = `<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="${R}"><sheets><sheet name="Chart" sheetId="2" r:id="rId2"/><sheet name="Data" sheetId="1" r:id="rId1"/></sheets></workbook>`
+    const rels = `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${R}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="${R}/chartsheet" Target="chartsheets/sheet1.xml"/></Relationships>`
+    const chart = `<chartsheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="${R}"><sheetViews><sheetView workbookViewId="0"/></sheetViews></chartsheet>`
+    const input = officePackage('xlsx', { parts: { 'xl/workbook.xml': workbook, 'xl/_rels/workbook.xml.rels': rels, 'xl/chartsheets/sheet1.xml': chart } })
+    expect(xmlText(file('chartsheet.xlsx', xlsx.explicitText!(input, { prefix: '', suffix: 'AI生成' })), 'xl/worksheets/sheet1.xml')).toContain('<row r="5"><c r="A5" t="inlineStr"><is><t>AI生成</t>')
+  })
+
   it('PPTX: text boxes at the top and bottom of the first slide, and the end label at the bottom of the last', () => {
     const path = file('explicit.pptx', writeLabel(pptx.explicitText!(officePackage('pptx'), AFFIXES), label))
     const boxes = (slide: string) => run('python3', ['-c', `
@@ -225,6 +265,20 @@ for sp in tree.findall(P + 'sp'):
     print(''.join(t.text for t in sp.iter(A + 't')), off.get('y') if off is not None else '-')`, path, slide]).trim().split('\n')
     expect(boxes('ppt/slides/slide1.xml')).toEqual(['Title slide -', '本内容由人工智能生成 137160', 'AI生成 6172200'])
     expect(boxes('ppt/slides/slide2.xml')).toEqual(['Last slide -', 'AI生成 6172200'])
+  })
+
+  it('reads each part once per operation (relationships parsed once, edited parts not inflated again)', () => {
+    const inflated = vi.mocked(entryData)
+    for (const [kind, format] of [['docx', docx], ['xlsx', xlsx], ['pptx', pptx]] as const) {
+      for (const operation of [(input: Uint8Array) => format.explicitText!(input, AFFIXES), (input: Uint8Array) => format.write(input, '{}')]) {
+        const input = officePackage(kind, { custom: OTHER_CUSTOM })
+        inflated.mockClear()
+        operation(input)
+        const names = inflated.mock.calls.map(([, entry]) => entry.name)
+        expect(names.length, kind).toBeGreaterThan(1)
+        expect(names, kind).toEqual([...new Set(names)])
+      }
+    }
   })
 
   it('mark=implicit: the label write alone changes no part but the three carriers', () => {
@@ -345,6 +399,23 @@ describe('hostile OOXML packages: refused by name, within seconds', () => {
     expect(limitName(() => docx.read(officePackage('docx', { custom: deep })))).toBe('xml_depth')
     const dtd = `<!DOCTYPE x [<!ENTITY a "aaaa">]><Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties">&a;</Properties>`
     expect(() => docx.write(officePackage('docx', { custom: dtd }), '{}')).toThrow(/DTD/)
+  })
+
+  it('5 million empty paragraphs (a 46 KB upload) are refused by count (xml_elements)', () => {
+    const doc = `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${'<w:p/>'.repeat(5_000_000)}</w:body></w:document>`
+    const input = officePackage('docx', { parts: { 'word/document.xml': doc } })
+    expect(input.length).toBeLessThan(64 * 1024)
+    expect(limitName(() => docx.explicitText!(input, AFFIXES))).toBe('xml_elements')
+  })
+
+  it('300 000 properties get the next pid; a pid that is no 32-bit integer is refused', () => {
+    const custom = (pids: string[]) =>
+      `<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">${pids.map((pid) => `<property pid="${pid}"/>`).join('')}</Properties>`
+    const many = docx.write(officePackage('docx', { custom: custom(Array.from({ length: 300_000 }, (_, i) => String(i + 2))) }), '{"Label":"1"}')
+    expect(docx.read(many)).toMatchObject([{ raw: '{"Label":"1"}' }])
+    expect(new TextDecoder().decode(unzipSync(many)['docProps/custom.xml'])).toContain(' pid="300002" name="AIGC"')
+    for (const pid of ['Infinity', '1e308', '2.5', '2147483648']) expect(() => docx.write(officePackage('docx', { custom: custom(['2', pid]) }), '{}'), pid).toThrow(/not a 32-bit integer/)
+    expect(() => docx.write(officePackage('docx', { custom: custom(['2147483647']) }), '{}')).toThrow(FormatError)
   })
 
   it('truncated, out-of-range and overlapping archives are FormatErrors', () => {
