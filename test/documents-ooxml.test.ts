@@ -61,6 +61,10 @@ describe('DOCX, XLSX and PPTX through /v1/aigc/label and /detect', () => {
   it('a plain ZIP is 415; a part that inflates past its declared size is a 422 naming the budget', async () => {
     const t = await createTenant()
     expect((await post(t, '/v1/aigc/label', zipSync({ 'a.txt': new Uint8Array(10) }))).status).toBe(415)
+    // A truncated package is what it is: a corrupt archive (422), not an unknown type.
+    const truncated = await post(t, '/v1/aigc/label', officePackage('docx').subarray(0, 2000))
+    expect(truncated.status).toBe(422)
+    expect(((await truncated.json()) as { error: { message: string } }).error.message).toMatch(/truncated or corrupt ZIP/)
     // The media part's directory says 100 bytes; it inflates to 1 MiB.
     const parts = officeParts('docx')
     const packed = zipSync({ ...parts, 'word/media/big.bin': new Uint8Array(1 << 20) })

@@ -11,7 +11,7 @@
  * the boundaries part of what is hashed, so bytes cannot move between a name and a part.
  */
 import type { TextAffixes } from '../label/explicit-text'
-import { checkLimit, LimitError } from '../limits'
+import { checkLimit } from '../limits'
 import { FormatError, putU32be, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 import { escapeXmlAttr, escapeXmlText, parseXml, prefixFor, qualified, textContent, type XmlElement } from './xml'
@@ -452,13 +452,8 @@ const FAMILIES: Family[] = [
 /** The package, when `bytes` is a ZIP whose main part is of `family`'s types. */
 function sniff(bytes: Uint8Array, family: Family): Package | undefined {
   if (!startsWith(bytes, ZIP_MAGIC)) return undefined
-  try {
-    return packageOf(bytes, family)
-  } catch (error) {
-    // A budget is refused by name; a ZIP that does not parse is simply not a package we know.
-    if (error instanceof LimitError || !(error instanceof FormatError)) throw error
-    return undefined
-  }
+  // A ZIP that does not parse (truncated, bad offsets) is refused as what it is, not as an unknown type.
+  return packageOf(bytes, family)
 }
 
 function packageOf(bytes: Uint8Array, family: Family): Package | undefined {

@@ -68,7 +68,7 @@ function endRecord(bytes: Uint8Array): number {
   for (let at = last; at >= 0 && at >= last - 0xffff; at--) {
     if (u32le(bytes, at) === END && at + END_SIZE + u16le(bytes, at + 20) === bytes.length) return at
   }
-  throw new FormatError('not a ZIP archive: no end of central directory record at its end')
+  throw new FormatError('a truncated or corrupt ZIP archive: no end of central directory record at its end')
 }
 
 const zip64 = () => new FormatError('ZIP64 archives are not supported (a document package over 4 GiB or 65535 entries)')
