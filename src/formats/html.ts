@@ -9,6 +9,7 @@
 import { checkLimit } from '../limits'
 import { concat, fromUtf8, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
+import { escapeXmlText } from './xml'
 
 // windows-1252 maps each byte to one UTF-16 unit, so offsets in this text are byte offsets.
 const byteText = new TextDecoder('latin1')
@@ -220,7 +221,6 @@ function headToken(o: Outline, bytes: Uint8Array, token: Token): boolean {
   return true
 }
 
-const escapeText = (text: string) => text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
 /** Non-ASCII as numeric references: text a page in any charset (GBK, Big5) reads the same. */
 const asciiMarkup = (markup: string) => markup.replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`)
 
@@ -232,7 +232,7 @@ function otherCharset(bytes: Uint8Array, o: Outline): boolean {
 }
 
 /** A label element HTML and XHTML parse alike, and naive readers too (no raw `'`, `<` or `>` in the value). */
-const metaElement = (json: string) => asciiMarkup(`<meta name="AIGC" content='${escapeText(json).replaceAll("'", '&#39;')}' />`)
+const metaElement = (json: string) => asciiMarkup(`<meta name="AIGC" content='${escapeXmlText(json).replaceAll("'", '&#39;')}' />`)
 const HEAD = '<head>'
 
 /** The byte ranges a write replaces: the AIGC metas and, with `withHead`, the head start tag. */
@@ -261,7 +261,7 @@ function splice(bytes: Uint8Array, edits: Edit[]): Uint8Array[] {
   return parts
 }
 
-const labelElement = (text: string) => `<p data-aigc-label="">${escapeText(text)}</p>`
+const labelElement = (text: string) => `<p data-aigc-label="">${escapeXmlText(text)}</p>`
 
 /**
  * The document's visible text: text outside tags, comments and raw-text elements (scripts,
