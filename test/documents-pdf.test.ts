@@ -34,15 +34,15 @@ describe('PDF through /v1/aigc/label and /detect', () => {
     })
   }
 
-  it('takes the text label on its first page only when the tenant turns pdfPageText on; otherwise says it was omitted', async () => {
-    const off = await createTenant()
+  it('takes the text label on its first page unless the tenant turns pdfPageText off, and then says it was omitted', async () => {
+    const off = await createTenant({ labels: { text: { pdfPageText: false } } })
     const plain = await post(off, '/v1/aigc/label', minimalPdf())
     expect(plain.status).toBe(200)
     expect(plain.headers.get('x-aigc-explicit')).toBe('omitted')
     expect(plain.headers.get('x-aigc-explicit-reason')).toBe('tenant-option-off')
     expect(pdfText(new Uint8Array(await plain.arrayBuffer()))).not.toContain('/STSong-Light')
 
-    const on = await createTenant({ labels: { text: { pdfPageText: true, position: 'both' } } })
+    const on = await createTenant({ labels: { text: { position: 'both' } } })
     const res = await post(on, '/v1/aigc/label', minimalPdf())
     expect(res.status).toBe(200)
     expect(res.headers.get('x-aigc-explicit')).toBe('applied')

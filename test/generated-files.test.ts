@@ -28,7 +28,7 @@ describe('generated files read from the model API', () => {
     expect((await upstreamRequests(t.host)).map((r) => r.path)).toEqual(['/v1/files/file-out-png', '/v1/files/file-out-png/content', '/v1/files/file-out-md', '/v1/files/file-out-md/content'])
   })
 
-  it('labels a generated DOCX with the text label in its body and a PDF with its implicit label, saying the page text is a tenant option', async () => {
+  it('labels a generated DOCX with the text label in its body and a PDF with it on its first page', async () => {
     const t = await createTenant()
     const docx = await get(t, '/v1/files/file-out-docx/content')
     expect(docx.status).toBe(200)
@@ -43,8 +43,10 @@ describe('generated files read from the model API', () => {
 
     const pdf = await get(t, '/v1/files/file-out-pdf/content')
     expect(pdf.status).toBe(200)
-    expect(pdf.headers.get('x-aigc-explicit-reason')).toBe('tenant-option-off')
-    const pdfReport = await detect(t, new Uint8Array(await pdf.arrayBuffer()), 'application/pdf')
+    expect(pdf.headers.get('x-aigc-explicit')).toBe('applied')
+    const pdfBytes = new Uint8Array(await pdf.arrayBuffer())
+    expect(Array.from(pdfBytes, (b) => String.fromCharCode(b)).join('')).toContain('/STSong-Light')
+    const pdfReport = await detect(t, pdfBytes, 'application/pdf')
     expect(pdfReport.labels[0].signatures[0].status).toBe('valid')
   })
 
@@ -53,8 +55,9 @@ describe('generated files read from the model API', () => {
     const res = await get(t, '/v1/files/file-out-pdf/content', { range: 'bytes=0-99' })
     expect(res.status).toBe(200)
     expect(res.headers.get('etag')).toBeNull()
-    // The mock claims "applied"; the gateway says what it did (a PDF without the page text option).
-    expect(res.headers.get('x-aigc-explicit')).toBe('omitted')
+    // The mock claims "applied" and "not-requested"; the gateway says what it did.
+    expect(res.headers.get('x-aigc-explicit')).toBe('applied')
+    expect(res.headers.get('x-aigc-explicit-reason')).toBeNull()
     expect((await upstreamRequests(t.host)).map((r) => r.range)).toEqual([undefined, undefined])
     const own = await get(t, '/v1/files/file-user-1/content', { range: 'bytes=0-3' })
     expect(own.status).toBe(200)

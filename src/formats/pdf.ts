@@ -138,7 +138,7 @@ export const pdf: CarrierFormat = {
   // The file as it was before our update (see `original`): edits anywhere in it change the content.
   content: (bytes) => [original(open(bytes))],
 
-  // A tenant option (labels.text.pdfPageText): the CJK font is named, not embedded, so a reader without one shows boxes.
+  // The tenant may turn it off (labels.text.pdfPageText): the CJK font is named, not embedded, so a reader without one shows boxes.
   explicitText: (bytes, affixes) => pdfPageText(bytes, affixes),
-  explicitTextOptIn: true,
+  explicitTextOptional: true,
 }

@@ -46,6 +46,6 @@ export interface CarrierFormat {
    * mark (images) or refuse a visible mark (video, audio).
    */
   explicitText?(bytes: Uint8Array, affixes: TextAffixes): Uint8Array
-  /** Set when `explicitText` is a tenant option, off unless the tenant turns it on (PDF page text). */
-  explicitTextOptIn?: true
+  /** Set when the tenant may turn `explicitText` off (PDF page text: labels.text.pdfPageText). */
+  explicitTextOptional?: true
 }

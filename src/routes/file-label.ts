@@ -40,7 +40,7 @@ export type VisibleMarks = Pick<Labels, 'text' | 'image'>
 export const takesVisibleMark = (format: CarrierFormat) => format.explicitText !== undefined || format.mime.startsWith('image/')
 
 export interface LabelledTypedFile extends LabelledFile {
-  /** Why the visible mark asked for is not there: the tenant left its option for this format off. */
+  /** Why the visible mark asked for is not there: the tenant turned its option for this format off. */
   omission?: 'tenant-option-off'
 }
 
@@ -49,7 +49,8 @@ export interface LabelledTypedFile extends LabelledFile {
  * (LimitError included) for a file it cannot read: the caller says whose file that was.
  */
 export async function labelTypedFile({ bytes, format }: TypedFile, label: AigcLabel, marks: VisibleMarks | undefined, signing: Signing): Promise<LabelledTypedFile> {
-  const optedOut = format.explicitTextOptIn && !marks?.text.pdfPageText
+  // A tenant stored before the option existed has none: the default (on) applies.
+  const optedOut = format.explicitTextOptional && marks?.text.pdfPageText === false
   const text = marks && format.explicitText && !optedOut ? format.explicitText : undefined
   const input = text ? text(bytes, affixesFor(marks!.text)) : bytes
   const imageMark = marks && format.mime.startsWith('image/') ? markContext(marks.image) : undefined

@@ -23,8 +23,11 @@ const textLabel = z
   .object({
     text: explicitText.default(DEFAULT_TEXT_LABEL.text),
     position: z.enum(['start', 'end', 'both']).default(DEFAULT_TEXT_LABEL.position),
-    /** The text label on a PDF's first page too; off by default, since the CJK font it names is not embedded. */
-    pdfPageText: z.boolean().default(false),
+    /**
+     * The text label on a PDF's first page (downloads of generated content carry the explicit
+     * label in the file). A tenant may turn it off: the CJK font it names is not embedded.
+     */
+    pdfPageText: z.boolean().default(true),
   })
   .strict()
 

@@ -390,7 +390,7 @@ function fileRoute(req: IncomingMessage, path: string, res: ServerResponse): boo
     return true
   }
   const [type, body] = GENERATED[kind]!
-  res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${id}"`, etag: '"upstream-etag"', 'x-aigc-explicit': 'applied' })
+  res.writeHead(200, { 'content-type': type, 'content-disposition': `attachment; filename="${id}"`, etag: '"upstream-etag"', 'x-aigc-explicit': 'applied', 'x-aigc-explicit-reason': 'not-requested' })
   res.end(body())
   return true
 }
