@@ -213,10 +213,17 @@ export const LIMITS = {
   },
   xmlElements: {
     name: 'xml_elements',
-    max: 3_000_000,
+    max: 1_000_000,
     unit: 'count',
     status: 422,
-    why: 'every element of an XML part the gateway reads is scanned and its attributes decoded (0.1–0.3 s per million), though only the few it edits are kept; a worksheet at the xml_part_bytes limit has about 2.5 million, while 5 million empty paragraphs compress to a 46 KB upload',
+    why: 'every element and attribute of an XML part the gateway reads is scanned and decoded (about 0.6 s per million), though only the few it edits are kept; 5 million empty paragraphs compress to a 46 KB upload. A worksheet of more than about 250,000 cells takes the explicit label only as mark=implicit',
+  },
+  xmlKeptElements: {
+    name: 'xml_kept_elements',
+    max: 20_000,
+    unit: 'count',
+    status: 422,
+    why: 'the elements an edit holds (relationships, content type overrides, AIGC properties) are kept with their attributes; a package has at most zip_entries parts, so a part naming more is not a real file',
   },
   htmlBytes: {
     name: 'html_bytes',
@@ -231,6 +238,13 @@ export const LIMITS = {
     unit: 'count',
     status: 422,
     why: 'each cross-reference entry is read to find the Info dictionary and the next free object number',
+  },
+  pdfObjectStreamBytes: {
+    name: 'pdf_object_stream_bytes',
+    max: 32 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'object streams are inflated to reach the Info dictionary and the page tree, and each is kept once inflated for the rest of the request; writers make them of ~100 objects, kilobytes each',
   },
   pdfXrefDictionaryBytes: {
     name: 'pdf_xref_dictionary_bytes',

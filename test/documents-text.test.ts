@@ -87,7 +87,7 @@ describe('text documents through /v1/aigc/label and /detect', () => {
   })
 
   for (const [type, body] of [
-    ['text/html', '<!DOCTYPE html>\n<html><head><title>t</title></head><body>\n<p>正文。</p>\n</body></html>\n'],
+    ['text/html', '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>t</title></head><body>\n<p>正文。</p>\n</body></html>\n'],
     ['text/markdown', '# 标题\n\n正文。\n'],
   ] as const) {
     it(`${type} by default: the tenant's text label in the body, found by detect`, async () => {
@@ -105,10 +105,20 @@ describe('text documents through /v1/aigc/label and /detect', () => {
     })
   }
 
-  it('the default tenant label lands in an HTML body as the last paragraph', async () => {
+  it('the default tenant label lands in an HTML body as the last paragraph: as UTF-8 where the page says it is UTF-8, as references where it does not', async () => {
     const t = await createTenant()
-    const { text } = await label(t, '<!DOCTYPE html><html><body><p>x</p></body></html>', 'text/html')
+    const { text } = await label(t, '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><p>x</p></body></html>', 'text/html')
     expect(text).toContain(`<p>x</p><p data-aigc-label="">${TEXT_LABEL}</p></body>`)
+    const undeclared = await label(t, '<!DOCTYPE html><html><body><p>x</p></body></html>', 'text/html; charset=gb18030')
+    expect(undeclared.text).toContain(`<p>x</p><p data-aigc-label="">${[...TEXT_LABEL].map((c) => `&#x${c.codePointAt(0)!.toString(16)};`).join('')}</p></body>`)
+    expect(undeclared.res.headers.get('content-type')).toBe('text/html; charset=gb18030')
+  })
+
+  it('refuses a UTF-16 page (its byte offsets would cut characters) with a 422', async () => {
+    const t = await createTenant()
+    const page = new Uint8Array([0xff, 0xfe, ...Array.from('<html></html>', (c) => [c.charCodeAt(0), 0]).flat()])
+    const res = await gateway('/v1/aigc/label', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'text/html' }, body: page })
+    expect(res.status).toBe(422)
   })
 
   it('labels a GBK page in its own charset (the visible label as numeric references) and refuses non-UTF-8 Markdown rather than re-encode it', async () => {

@@ -7,7 +7,7 @@
  * else is re-encoded.
  */
 import { checkLimit } from '../limits'
-import { concat, fromUtf8, startsWith, utf8 } from './bytes'
+import { concat, FormatError, fromUtf8, startsWith, utf8 } from './bytes'
 import type { CarrierFormat, FoundLabel } from './types'
 import { escapeXmlText } from './xml'
 
@@ -177,6 +177,8 @@ interface Outline {
 /** The page's text (one byte a character, so offsets are byte offsets), within its budget. */
 function pageText(bytes: Uint8Array): string {
   checkLimit('htmlBytes', bytes.length, 'the HTML page')
+  // Offsets are byte offsets of an ASCII-compatible page; UTF-16 would be cut between its bytes.
+  if (startsWith(bytes, [0xff, 0xfe]) || startsWith(bytes, [0xfe, 0xff])) throw new FormatError('UTF-16 HTML pages are not supported: send the page as UTF-8')
   return byteText.decode(bytes)
 }
 
@@ -224,11 +226,15 @@ function headToken(o: Outline, bytes: Uint8Array, token: Token): boolean {
 /** Non-ASCII as numeric references: text a page in any charset (GBK, Big5) reads the same. */
 const asciiMarkup = (markup: string) => markup.replace(/[^\x00-\x7f]/gu, (c) => `&#x${c.codePointAt(0)!.toString(16)};`)
 
-/** Whether the page says it is in a charset other than UTF-8 (a meta charset, or its http-equiv form). */
-function otherCharset(bytes: Uint8Array, o: Outline): boolean {
+/**
+ * Whether the page itself says it is UTF-8 (a BOM, or a meta charset or its http-equiv form).
+ * Any other page may be in a charset only its HTTP header names: it gets ASCII markup.
+ */
+function utf8Page(bytes: Uint8Array, o: Outline): boolean {
+  if (startsWith(bytes, BOM)) return true
   if (!o.charset) return false
   const declared = attribute(bytes, o.charset, 'charset') ?? /charset\s*=\s*([^\s;]+)/i.exec(attribute(bytes, o.charset, 'content') ?? '')?.[1] ?? ''
-  return !/^\s*utf-?8\s*$/i.test(declared)
+  return /^\s*utf-?8\s*$/i.test(declared)
 }
 
 /** A label element HTML and XHTML parse alike, and naive readers too (no raw `'`, `<` or `>` in the value). */
@@ -326,7 +332,7 @@ export const html: CarrierFormat = {
     const end = Math.max(start, o.bodyEnd ?? o.htmlEnd ?? o.text.length)
     const [before, after] = [affixes.prefix.trim(), affixes.suffix.trim()]
     const edits: Edit[] = []
-    const element = (text: string) => (otherCharset(bytes, o) ? asciiMarkup(labelElement(text)) : labelElement(text))
+    const element = (text: string) => (utf8Page(bytes, o) ? labelElement(text) : asciiMarkup(labelElement(text)))
     if (before) edits.push({ start, end: start, insert: element(before) })
     if (after) edits.push({ start: end, end, insert: element(after) })
     return concat(splice(bytes, edits))

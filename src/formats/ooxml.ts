@@ -191,9 +191,14 @@ interface CustomPart {
 /** The custom properties part: only its AIGC properties kept, every other one read for its pid alone. */
 function customPart(text: string, name: string): CustomPart {
   let highest = 1
+  let aigc = 0
   let malformed: string | undefined
   const root = parseXml(text, name, {
-    keep: (el, parent, depth) => (depth === 1 ? isAigc(el) : depth === 2),
+    keep: (el, _parent, depth) => {
+      if (depth !== 1) return depth === 2
+      if (isAigc(el)) checkLimit('labelsPerFile', ++aigc, `the AIGC properties of ${name}`)
+      return isAigc(el)
+    },
     visit: (el, _parent, depth) => {
       const pid = depth === 1 && el.local === 'property' && !isAigc(el) ? el.attrs.get('pid') : undefined
       if (pid === undefined || malformed !== undefined) return

@@ -8,7 +8,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2'
 import { bytesToHex } from '@noble/hashes/utils'
-import { checkLimit } from '../limits'
+import { checkLimit, LimitError, LIMITS } from '../limits'
 import { concat, FormatError, startsWith } from './bytes'
 import { ascii, dictName, dictNumber, dictValue, indirectObject, needInteger, parseValue, type DictEntry, type PdfDict, type PdfValue } from './pdf-syntax'
 import { decodeStream, readXref, type Xref, type XrefEntry } from './pdf-xref'
@@ -16,7 +16,6 @@ import { decodeStream, readXref, type Xref, type XrefEntry } from './pdf-xref'
 /** A PDF starts with its header, `%PDF-1.n` (§7.5.2). */
 export const PDF_MAGIC = ascii('%PDF-')
 /** An object stream is inflated whole to reach the Info dictionary in it; writers make them of ~100 objects. */
-const OBJECT_STREAM_BYTES = 32 * 1024 * 1024
 
 export interface PdfFile {
   bytes: Uint8Array
@@ -24,6 +23,8 @@ export interface PdfFile {
   trailer: PdfDict
   /** Object streams decoded so far, by object number: each is inflated once per file. */
   objectStreams: Map<number, ObjectStream>
+  /** What the decoded object streams kept in `objectStreams` hold together (pdf_object_stream_bytes). */
+  objectStreamBytes: number
 }
 
 export function open(bytes: Uint8Array): PdfFile {
@@ -31,7 +32,7 @@ export function open(bytes: Uint8Array): PdfFile {
   const xref = readXref(bytes)
   const trailer = xref.sections[0]!.trailer
   if (trailer.has('Encrypt')) throw new FormatError('encrypted PDFs are not supported')
-  return { bytes, xref, trailer, objectStreams: new Map() }
+  return { bytes, xref, trailer, objectStreams: new Map(), objectStreamBytes: 0 }
 }
 
 /** The object `ref` names, from its offset or its object stream; undefined for a free or absent one (§7.3.10: null). */
@@ -79,7 +80,12 @@ function decodeObjectStream(file: PdfFile, stream: number): ObjectStream {
   if (lengthValue.kind === 'ref' && file.xref.entries.get(lengthValue.num)?.type === 'compressed') throw new FormatError(`the /Length of object stream ${stream} is itself in an object stream`)
   const length = resolve(file, lengthValue)
   if (length?.kind !== 'number') throw new FormatError(`object stream ${stream} has no /Length`)
-  const data = decodeStream(file.bytes, { start: object.streamStart, length: length.value }, dict, OBJECT_STREAM_BYTES, `object stream ${stream}`)
+  const limit = LIMITS.pdfObjectStreamBytes
+  const what = `object stream ${stream}`
+  const tooLarge = () => new LimitError(limit, `the object streams of the PDF, ${what} included,`)
+  const data = decodeStream(file.bytes, { start: object.streamStart, length: length.value }, dict, limit.max - file.objectStreamBytes, what, undefined, tooLarge)
+  file.objectStreamBytes += data.length
+  checkLimit('pdfObjectStreamBytes', file.objectStreamBytes, `the object streams of the PDF, ${what} included,`)
   // The header is `num offset` pairs; a header shorter than /N says is refused at its end.
   const objects: ObjectStream['objects'] = []
   for (let at = 0; objects.length < count; ) {

@@ -228,7 +228,15 @@ function numbers(value: PdfValue | undefined, what: string): number[] {
  * declared (`/Columns` bytes a row). It never inflates to more than `max` bytes plus the
  * predictor's tag byte per row: a deflate bomb stops there.
  */
-export function decodeStream(bytes: Uint8Array, { start, length }: { start: number; length: number }, dict: PdfDict, max: number, what: string, rowBytes?: number): Uint8Array {
+export function decodeStream(
+  bytes: Uint8Array,
+  { start, length }: { start: number; length: number },
+  dict: PdfDict,
+  max: number,
+  what: string,
+  rowBytes?: number,
+  tooLarge = () => new FormatError(`the ${what} inflates beyond the ${max} bytes its entries need`),
+): Uint8Array {
   if (!Number.isSafeInteger(length) || length < 0) throw new FormatError(`the ${what} has no valid /Length`)
   need(bytes, start, length, what)
   if (keyword(bytes, start + length).value !== 'endstream') throw new FormatError(`the ${what}'s /Length does not end at endstream`)
@@ -240,7 +248,7 @@ export function decodeStream(bytes: Uint8Array, { start, length }: { start: numb
   const parms = dictValue(dict, 'DecodeParms')
   const parmsDict = parms?.kind === 'dict' ? parms.dict : parms?.kind === 'array' && parms.items[0]?.kind === 'dict' ? parms.items[0].dict : undefined
   const predictor = parmsDict ? (dictNumber(parmsDict, 'Predictor') ?? 1) : 1
-  if (predictor === 1) return inflateCapped(raw, max, what, () => new FormatError(`the ${what} inflates beyond the ${max} bytes its entries need`))
+  if (predictor === 1) return inflateCapped(raw, max, what, tooLarge)
   const columns = dictNumber(parmsDict!, 'Columns') ?? 1
   if (predictor < 10 || (rowBytes !== undefined && columns !== rowBytes) || (dictNumber(parmsDict!, 'Colors') ?? 1) !== 1 || (dictNumber(parmsDict!, 'BitsPerComponent') ?? 8) !== 8) {
     throw new FormatError(`the ${what} uses a predictor other than PNG over its rows`)

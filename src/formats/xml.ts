@@ -127,6 +127,7 @@ export function parseXml(text: string, what: string, { keep = rootChildren, visi
   const kept: boolean[] = []
   let root: XmlElement | undefined
   let elements = 0
+  let keptCount = 0
   let at = 0
   for (let lt = text.indexOf('<'); lt !== -1; lt = text.indexOf('<', at)) {
     if (text.startsWith('<!--', lt)) at = skipPast(text, lt + 4, '-->', what)
@@ -147,8 +148,9 @@ export function parseXml(text: string, what: string, { keep = rootChildren, visi
       visit?.(open, stack[stack.length - 1], stack.length)
     } else {
       const el = startTag(text, lt, what)
-      // Compared before the call: the message is built only when it is thrown.
-      if (++elements > LIMITS.xmlElements.max) checkLimit('xmlElements', elements, `the elements of ${what}`)
+      // Attributes count: one tag can hold a million. Compared before the call: the message is built only when it is thrown.
+      elements += 1 + el.attrs.size
+      if (elements > LIMITS.xmlElements.max) checkLimit('xmlElements', elements, `the elements and attributes of ${what}`)
       const parent = stack[stack.length - 1]
       if (!parent) {
         if (root) throw new FormatError(`${what} has more than one root element`)
@@ -157,7 +159,10 @@ export function parseXml(text: string, what: string, { keep = rootChildren, visi
       const isKept = !parent || (kept[kept.length - 1]! && keep(el, parent, stack.length))
       if (parent) {
         parent.lastChild = el
-        if (isKept) parent.children.push(el)
+        if (isKept) {
+          if (++keptCount > LIMITS.xmlKeptElements.max) checkLimit('xmlKeptElements', keptCount, `the elements of ${what} an edit holds`)
+          parent.children.push(el)
+        }
       }
       at = el.openEnd
       if (el.selfClosing) visit?.(el, parent, stack.length)

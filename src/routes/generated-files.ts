@@ -54,7 +54,7 @@ const unlabellable = (route: string, what: string) =>
 export async function fileContent(c: Context<AppEnv>, dialect: UpstreamDialect, upstreamPath: string, route: string, source: FileSource): Promise<Response> {
   const resolved = c.get('tenant')
   const get = (path: string, headers = c.req.raw.headers) => forwardToUpstream(resolved, dialect, { method: 'GET', path, headers, body: null })
-  const metadata = await get(upstreamPath.replace(/\/content$/, ''), withoutRange(c.req.raw.headers))
+  const metadata = await get(upstreamPath.replace(/\/content$/, ''), wholeFileHeaders(c.req.raw.headers))
   if (!metadata.ok) return new Response(metadata.body, { status: metadata.status, headers: incomingHeaders(metadata.headers) })
   const meta: unknown = await metadata.json().catch(() => undefined)
   if (!isRecord(meta)) throw unlabellable(route, 'file metadata that is not a JSON object')
@@ -62,7 +62,7 @@ export async function fileContent(c: Context<AppEnv>, dialect: UpstreamDialect, 
   if (origin !== 'generated' && origin !== 'batch-results' && origin !== 'uploaded') throw unlabellable(route, origin)
 
   // A client's own file may be read in ranges; a labelled one is whole, or a part would go out as if labelled.
-  const upstream = await get(upstreamPath + new URL(c.req.url).search, origin === 'uploaded' ? c.req.raw.headers : withoutRange(c.req.raw.headers))
+  const upstream = await get(upstreamPath + new URL(c.req.url).search, origin === 'uploaded' ? c.req.raw.headers : wholeFileHeaders(c.req.raw.headers))
   const headers = incomingHeaders(upstream.headers)
   if (!upstream.ok || origin === 'uploaded') return new Response(upstream.body, { status: upstream.status, headers })
   if (upstream.status !== 200) {
@@ -75,10 +75,10 @@ export async function fileContent(c: Context<AppEnv>, dialect: UpstreamDialect, 
   return generatedFile(c, upstream, headers, route)
 }
 
-function withoutRange(incoming: Headers): Headers {
+/** The client's headers without those that ask for part of a file or only a changed one: a labelled file goes out whole. */
+function wholeFileHeaders(incoming: Headers): Headers {
   const headers = new Headers(incoming)
-  headers.delete('range')
-  headers.delete('if-range')
+  for (const name of ['range', 'if-range', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since']) headers.delete(name)
   return headers
 }
 

@@ -408,6 +408,15 @@ describe('hostile OOXML packages: refused by name, within seconds', () => {
     expect(limitName(() => docx.explicitText!(input, AFFIXES))).toBe('xml_elements')
   })
 
+  it('a thousand AIGC properties (labels_per_file) and a relationships part of 30 000 entries (xml_kept_elements) are refused by count', () => {
+    const props = Array.from({ length: 1000 }, (_, i) => `<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="${i + 2}" name="AIGC"><vt:lpwstr>{}</vt:lpwstr></property>`).join('')
+    const custom = OTHER_CUSTOM.replace(/<property .*<\/Properties>/, `${props}</Properties>`)
+    expect(limitName(() => docx.read(officePackage('docx', { custom })))).toBe('labels_per_file')
+    const relationships = Array.from({ length: 30_000 }, (_, i) => `<Relationship Id="r${i}" Type="x" Target="y${i}"/>`).join('')
+    const rels = `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${relationships}</Relationships>`
+    expect(limitName(() => docx.write(officePackage('docx', { parts: { '_rels/.rels': rels } }), '{}'))).toBe('xml_kept_elements')
+  })
+
   it('300 000 properties get the next pid; a pid that is no 32-bit integer is refused', () => {
     const custom = (pids: string[]) =>
       `<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">${pids.map((pid) => `<property pid="${pid}"/>`).join('')}</Properties>`

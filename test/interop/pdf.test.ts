@@ -157,6 +157,15 @@ describe('hostile PDFs are refused with a FormatError or the named limit', () =>
     expect(() => pdf.read(bytes)).toThrow(FormatError)
   }
 
+  it('a page tree spread over object streams that inflate past pdf_object_stream_bytes together', () => {
+    // Three pages-tree nodes, each alone in an object stream padded to 12 MB (deflated to kilobytes).
+    const pad = ' '.repeat(12 * 1024 * 1024)
+    const nodes = ['<< /Type /Pages /Kids [3 0 R] /Count 1 >>', '<< /Type /Pages /Kids [4 0 R] /Count 1 >>', '<< /Type /Page /Parent 3 0 R /MediaBox [0 0 612 792] >>']
+    const streams = nodes.map((node, k) => objectStream([[2 + k, node + pad]], { deflate: (d) => deflateSync(d) }).body)
+    const bytes = xrefStreamPdf(['<< /Type /Catalog /Pages 2 0 R >>', ...nodes.map((_, k) => ({ stream: 5 + k, index: 0 })), ...streams], '/Root 1 0 R')
+    expect(() => pdfPageText(bytes, affixesFor(DEFAULT_TEXT_LABEL))).toThrow(/pdf_object_stream_bytes/)
+  })
+
   it('a /Prev loop, refused when the section repeats', () => {
     refuse(pdfBytes(text.replace('/Size 6', `/Size 6 /Prev ${xrefAt}`)), /loops: the section at offset \d+ repeats/)
     // Two sections pointing at each other: an update whose /Prev is the first, and the first's back to it.

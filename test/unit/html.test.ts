@@ -42,7 +42,7 @@ describe('HTML meta carrier', () => {
   })
 
   it('puts the visible label first and last in the body, escaped, and reads the visible text back', () => {
-    const out = decode(html.explicitText!(encode('<html><head><title>t</title></head><body class=x>\n<p>正文</p>\n</body></html>'), { prefix: 'AI<生成>\n\n', suffix: '\n\nAI<生成>' }))
+    const out = decode(html.explicitText!(encode('\ufeff<html><head><title>t</title></head><body class=x>\n<p>正文</p>\n</body></html>'), { prefix: 'AI<生成>\n\n', suffix: '\n\nAI<生成>' }))
     expect(out).toBe('<html><head><title>t</title></head><body class=x><p data-aigc-label="">AI&lt;生成&gt;</p>\n<p>正文</p>\n<p data-aigc-label="">AI&lt;生成&gt;</p></body></html>')
     expect(visibleText(encode(out)).split('\n').filter((l) => l.trim())).toEqual(['AI<生成>', '正文', 'AI<生成>'])
   })
