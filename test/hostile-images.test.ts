@@ -34,6 +34,7 @@ const EXPECTED: Record<string, [number, string | RegExp]> = {
   'gif-huge-frame-65535.gif': [422, /lies outside the 64×64 screen/],
   'gif-many-frames-100.gif': [413, 'gif_total_pixels'],
   'mp4-nested-size-zero.mp4': [422, /the trak box in the moov box has size 0/],
+  'pdf-objstm-length-cycle.pdf': [422, /the \/Length of object stream 2 is itself in an object stream/],
   'mp4-item-names-no-key.mp4': [422, /an ilst item names key 1 of the 0/],
   'png-wide-67108864x1.png': [413, 'png_row_bytes'],
   'png-wide-16777216x4.png': [413, 'png_row_bytes'],
@@ -56,8 +57,9 @@ describe('hostile images on POST /v1/aigc/label', () => {
     const names = hostileNames()
     expect(names.length).toBeGreaterThan(30)
     for (const name of names) {
-      // Video takes the implicit label alone (a visible mark is refused before the file is read).
-      const res = await label(t, hostile(name), name.endsWith('.mp4') ? '?mark=implicit' : '')
+      // Video takes the implicit label alone (a visible mark is refused before the file is read);
+      // a PDF's page text would stop at its page tree before the Info dictionary is reached.
+      const res = await label(t, hostile(name), /\.(mp4|pdf)$/.test(name) ? '?mark=implicit' : '')
       if (res.status === 200) {
         expect(readLabels(new Uint8Array(await res.arrayBuffer())), name).toHaveLength(1)
         continue
