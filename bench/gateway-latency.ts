@@ -4,13 +4,10 @@
  * `wrangler deploy` would upload, run in workerd through Miniflare (wrangler dev puts a
  * development proxy in front that adds far more than the gateway itself).
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Miniflare } from 'miniflare'
+import { applyMigrations, buildDeployedBundle, type DeployedBundle } from './deployed'
 import { fmt, median } from './stats'
 
 const CHUNKS = 1000
@@ -36,18 +33,10 @@ function startUpstream(): Promise<Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
 }
 
-async function startGateway(): Promise<{ mf: Miniflare; out: string }> {
-  const out = mkdtempSync(join(tmpdir(), 'aigc-bench-'))
-  const built = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { encoding: 'utf8' })
-  if (built.status !== 0) throw new Error(built.stderr)
+async function startGateway(): Promise<{ mf: Miniflare; bundle: DeployedBundle }> {
+  const bundle = buildDeployedBundle()
   const mf = new Miniflare({
-    modules: true,
-    scriptPath: join(out, 'index.js'),
-    modulesRoot: out,
-    modulesRules: [
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-      { type: 'Data', include: ['**/*.woff'] },
-    ],
+    ...bundle.script,
     compatibilityDate: '2026-04-20',
     compatibilityFlags: ['nodejs_compat'],
     d1Databases: { DB: 'bench' },
@@ -55,12 +44,8 @@ async function startGateway(): Promise<{ mf: Miniflare; out: string }> {
     bindings: { GATEWAY_ENV: 'development' },
   })
   await mf.ready
-  const db = await mf.getD1Database('DB')
-  for (const file of readdirSync('migrations').sort()) {
-    const schema = readFileSync(join('migrations', file), 'utf8').replace(/--.*$/gm, '')
-    for (const statement of schema.split(';').map((s) => s.trim()).filter(Boolean)) await db.prepare(statement).run()
-  }
-  return { mf, out }
+  await applyMigrations(await mf.getD1Database('DB'))
+  return { mf, bundle }
 }
 
 interface Timing {
@@ -84,7 +69,7 @@ async function timeStream(url: string, key: string, body: object): Promise<Timin
 export async function gatewayLatency(): Promise<string[]> {
   const upstream = await startUpstream()
   const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/v1`
-  const { mf, out } = await startGateway()
+  const { mf, bundle } = await startGateway()
   try {
     const base = (await mf.ready).origin
     const admin = { authorization: 'Bearer dev-admin-token', 'content-type': 'application/json' }
@@ -117,6 +102,6 @@ export async function gatewayLatency(): Promise<string[]> {
   } finally {
     await mf.dispose()
     upstream.close()
-    rmSync(out, { recursive: true, force: true })
+    bundle.remove()
   }
 }

@@ -10,11 +10,7 @@
  * Each Worker gets a socket of its own, so neither pays Miniflare's entry router.
  * Timings are wall time from Node, request sent to answer read, median of several runs.
  */
-import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Miniflare, type WorkerOptions } from 'miniflare'
 import sharp from 'sharp'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
@@ -22,6 +18,7 @@ import { createLabel, serializeLabel } from '../src/label/annex-e'
 import { DEFAULT_IMAGE_MARK, placeMark } from '../src/label/image-mark'
 import { createXmpPacket } from '../src/label/xmp'
 import { FONT } from '../test/interop/codecs'
+import { applyMigrations, buildDeployedBundle } from './deployed'
 import { fmt, median } from './stats'
 
 const ADMIN_TOKEN = 'bench-admin-token-0123456789'
@@ -33,7 +30,7 @@ const ECHO_WORKER = `export default {
     return new Response(new URL(request.url).searchParams.has('copy') ? body.slice() : body)
   },
 }`
-/** The body read chunk by chunk and joined, as the gateway's readBody does. */
+/** The body read chunk by chunk and joined, as the gateway's readBody reads an upstream answer (a client's body with a Content-Length is read in one call). */
 const CHUNKED_ECHO_WORKER = `export default {
   async fetch(request) {
     const parts = []
@@ -62,20 +59,12 @@ export interface Workerd {
 
 /** The deployed bundle and bindings in Miniflare, next to the echo Worker; migrations applied, one tenant. */
 export async function startWorkerd(options: { inspectorPort?: number } = {}): Promise<Workerd> {
-  const out = mkdtempSync(join(tmpdir(), 'aigc-bench-workerd-'))
-  const built = spawnSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { encoding: 'utf8' })
-  if (built.status !== 0) throw new Error(built.stderr)
+  const bundle = buildDeployedBundle()
   const { workerOptions } = unstable_getMiniflareWorkerOptions('wrangler.toml')
   const gatewayWorker = {
     ...workerOptions,
     name: 'gateway',
-    modules: true,
-    scriptPath: join(out, 'index.js'),
-    modulesRoot: out,
-    modulesRules: [
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-      { type: 'Data', include: ['**/*.woff'] },
-    ],
+    ...bundle.script,
     bindings: { ...workerOptions.bindings, ADMIN_TOKEN, MASTER_KEY: 'bench-master-key-0123456789abcdef' },
     unsafeDirectSockets: [{ port: 0 }],
   } as WorkerOptions
@@ -84,19 +73,15 @@ export async function startWorkerd(options: { inspectorPort?: number } = {}): Pr
   const mf = new Miniflare({ workers: [gatewayWorker, echoWorker, chunkedEchoWorker], inspectorPort: options.inspectorPort })
   try {
     await mf.ready
-    const db = await mf.getD1Database('DB', 'gateway')
-    for (const file of readdirSync('migrations').sort()) {
-      const schema = readFileSync(join('migrations', file), 'utf8').replace(/--.*$/gm, '')
-      for (const statement of schema.split(';').map((s) => s.trim()).filter(Boolean)) await db.prepare(statement).run()
-    }
+    await applyMigrations(await mf.getD1Database('DB', 'gateway'))
     const gateway = (await mf.unsafeGetDirectURL('gateway')).origin
     const echo = (await mf.unsafeGetDirectURL('echo')).origin
     const chunkedEcho = (await mf.unsafeGetDirectURL('chunked-echo')).origin
     const key = await createTenant(gateway)
-    return { gateway, echo, chunkedEcho, key, dispose: () => mf.dispose().finally(() => rmSync(out, { recursive: true, force: true })) }
+    return { gateway, echo, chunkedEcho, key, dispose: () => mf.dispose().finally(bundle.remove) }
   } catch (error) {
     await mf.dispose()
-    rmSync(out, { recursive: true, force: true })
+    bundle.remove()
     throw error
   }
 }
@@ -225,7 +210,7 @@ export async function workerdBench(): Promise<string[]> {
       })
       lines.push(
         `  ${`${fmt(MB(bytes.length), 1)} MB ${name}`.padEnd(34)} echo ${fmt(t.echo, 0)} ms, copy ${fmt(t.copy, 0)} ms, ` +
-          `echo reading the body chunk by chunk as readBody does ${fmt(t.chunked, 0)} ms (${fmt(t.echo / t.chunked)}× echo's throughput)`,
+          `echo reading the body chunk by chunk (readBody's path for upstream answers) ${fmt(t.chunked, 0)} ms (${fmt(t.echo / t.chunked)}× echo's throughput)`,
       )
       lines.push(row('  labelled', bytes.length, t.label, t.echo, `, ${fmt(t.copy / t.label)}× copy's`))
     }
