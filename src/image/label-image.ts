@@ -1,6 +1,7 @@
 /**
- * Both labels on one file (image or Markdown): the visible mark when asked for, then exactly one implicit
- * label, signed over the finished content when a signer is given.
+ * Both labels on one file: the image mark when one is given (text documents take theirs
+ * before, in routes/file-label.ts), then exactly one implicit label, signed over the
+ * finished content when a signer is given.
  */
 import { serializeLabel, type AigcLabel } from '../label/annex-e'
 import { FormatError, type CarrierFormat } from '../formats'

@@ -50,11 +50,10 @@ export interface LabelledTypedFile extends LabelledFile {
  */
 export async function labelTypedFile({ bytes, format }: TypedFile, label: AigcLabel, marks: VisibleMarks | undefined, signing: Signing): Promise<LabelledTypedFile> {
   // A tenant stored before the option existed has none: the default (on) applies.
-  const optedOut = format.explicitTextOptional && marks?.text.pdfPageText === false
-  const text = marks && format.explicitText && !optedOut ? format.explicitText : undefined
-  const input = text ? text(bytes, affixesFor(marks!.text)) : bytes
+  const optedOut = marks !== undefined && format.explicitTextOptional === true && marks.text.pdfPageText === false
+  const input = marks && format.explicitText && !optedOut ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
   const imageMark = marks && format.mime.startsWith('image/') ? markContext(marks.image) : undefined
   const out = await labelFile(input, format, label, imageMark, signing)
   checkWritten(out.bytes, out.label, format)
-  return marks && optedOut ? { ...out, omission: 'tenant-option-off' } : out
+  return optedOut ? { ...out, omission: 'tenant-option-off' } : out
 }
