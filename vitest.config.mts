@@ -17,6 +17,8 @@ const VIDEO_FIXTURES = base64Files('./test/fixtures/video')
 
 export default defineConfig({
   test: {
+    // The gateway's one-line JSON request log (test/request-log.test.ts reads it), kept out of the test output.
+    onConsoleLog: (log) => !log.includes('{"event":"request"'),
     projects: [
       {
         plugins: [

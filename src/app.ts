@@ -7,6 +7,7 @@ import { LimitError } from './limits'
 import { admin } from './routes/admin'
 import { files } from './routes/files'
 import { publicDetect, publishedKeys } from './routes/public'
+import { requestLog } from './routes/request-log'
 import type { AppEnv } from './routes/types'
 import { v1 } from './routes/v1'
 
@@ -20,6 +21,7 @@ app.use('*', async function context(c, next) {
   await next()
   c.header('X-AIGC-Request-Id', c.get('requestId'))
 })
+app.use('*', requestLog)
 
 // What a browser client may read of a labelled answer.
 const EXPOSED = [

@@ -5,7 +5,8 @@ import type { RequestInfo } from '../unmark/grants'
 
 export interface AppEnv {
   Bindings: Env
-  Variables: { config: GatewayConfig; tenant: ResolvedTenant; requestId: string }
+  /** `route`: the route table's pattern for the request log, once the table resolved it. */
+  Variables: { config: GatewayConfig; tenant: ResolvedTenant; requestId: string; route?: string }
 }
 
 /** The request as the delivery log records it. */

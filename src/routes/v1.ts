@@ -45,6 +45,7 @@ v1.all('*', async (c) => {
   const { labeller } = resolved
   const { method, path } = resolved.route
   const route = `${method} ${path}`
+  c.set('route', route)
   const upstreamPath = resolved.upstreamPath + url.search
   switch (labeller.kind) {
     case 'text':
