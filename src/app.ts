@@ -6,6 +6,7 @@ import { GatewayError } from './errors'
 import { LimitError } from './limits'
 import { admin } from './routes/admin'
 import { files } from './routes/files'
+import { docsPage, openApiDocument } from './routes/openapi'
 import { publicDetect, publishedKeys } from './routes/public'
 import { requestLog } from './routes/request-log'
 import type { AppEnv } from './routes/types'
@@ -62,6 +63,8 @@ app.use('/v1/*', async function cors(c, next) {
 
 app.get('/', (c) => c.json({ name: 'aigc-label-gateway', status: 'ok' }))
 app.get('/.well-known/aigc-keys.json', publishedKeys)
+app.get('/openapi.json', (c) => c.json(openApiDocument()))
+app.get('/docs', (c) => c.html(docsPage()))
 // Before /v1, whose middleware requires a tenant key: detection is open to anyone.
 app.post('/v1/aigc/detect', publicDetect)
 app.route('/admin', admin)

@@ -8,6 +8,7 @@ import { parseWith } from '../tenant/schema'
 import type { LogRow } from '../unmark/chain'
 import { decide, type GrantAction } from '../unmark/grants'
 import { exportRows, nextAfter, verifyLog } from '../unmark/log'
+import { grantDecisionSchema, unmarkLogQuerySchema } from '../unmark/schemas'
 import { parseJsonObject } from './json'
 import { requestInfo, type AppEnv } from './types'
 import { cappedText } from './body'
@@ -27,7 +28,7 @@ for (const action of ['approve', 'reject', 'revoke'] as const satisfies GrantAct
     const tenant = await requireTenant(c.env.DB, c.req.param('id')!)
     const text = await cappedText(c.req.raw, 'jsonBodyBytes', 'the JSON request body')
     const body = text.trim() ? parseJsonObject(text) : {}
-    const { note } = parseWith(z.object({ note: z.string().max(2000).optional() }).strict(), body)
+    const { note } = parseWith(grantDecisionSchema, body)
     const grant = await decide(c.env.DB, tenant, c.req.param('grantId'), action, note ?? null, requestInfo(c), new Date())
     return c.json(grant)
   })
@@ -45,17 +46,6 @@ adminUnmark.get('/unmark-log/anchors', async (c) => {
   return c.json({ data: await signedAnchors(c.env.DB, c.req.param('id')!, MAX_ANCHORS) })
 })
 
-const MAX_EXPORT_ROWS = 1_000_000
-const instant = z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString())
-const exportQuery = z
-  .object({
-    from: instant.optional(),
-    to: instant.optional(),
-    format: z.enum(['jsonl', 'csv']).default('jsonl'),
-    after: z.coerce.number().int().min(0).default(0),
-    limit: z.coerce.number().int().min(1).max(MAX_EXPORT_ROWS).default(MAX_EXPORT_ROWS),
-  })
-  .strict()
 
 const CSV_COLUMNS = ['seq', 'event', 'at', 'grantId', 'endUser', 'produceIds', 'contentKind', 'route', 'clientIp', 'userAgent', 'requestId', 'details', 'prevHash', 'hash'] as const
 
@@ -83,7 +73,7 @@ const FORMATS = {
  */
 adminUnmark.get('/unmark-log', async (c) => {
   const tenantId = c.req.param('id')!
-  const q = parseWith(exportQuery, c.req.query())
+  const q = parseWith(unmarkLogQuerySchema, c.req.query())
   if (q.from && q.to && q.from >= q.to) throw new GatewayError(400, 'invalid_request', 'from: must be before to', 'from')
   const query = { tenantId, from: q.from, to: q.to, after: q.after, limit: q.limit }
   const format = FORMATS[q.format]

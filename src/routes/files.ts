@@ -6,8 +6,8 @@ import type { AppEnv } from './types'
 
 export const files = new Hono<AppEnv>()
 
-files.get('/*', async (c) => {
-  const key = c.req.path.slice('/files/'.length)
+files.get('/:key{.+}', async (c) => {
+  const key = c.req.param('key')
   const masterKey = c.get('config').masterKey
   const expires = Number(c.req.query('expires'))
   const sig = c.req.query('sig') ?? ''

@@ -3,7 +3,6 @@
  * them may receive content without the explicit label. Applications, decisions and every
  * unlabelled delivery go into the tenant's delivery log.
  */
-import { z } from 'zod'
 import { randomToken } from '../crypto'
 import * as db from '../db/unmark'
 import type { Grant, GrantStatus } from '../db/unmark'
@@ -12,6 +11,7 @@ import type { Tenant } from '../tenant/service'
 import { parseWith } from '../tenant/schema'
 import type { LogEntry, LogEvent } from './chain'
 import { appendLog } from './log'
+import { grantApplicationSchema } from './schemas'
 
 export type { Grant }
 
@@ -23,15 +23,6 @@ export interface RequestInfo {
   requestId: string
 }
 
-const application = z
-  .object({
-    user: z.string().min(1).max(256),
-    purpose: z.string().min(1).max(2000),
-    agreementVersion: z.string().min(1).max(100),
-    acceptedAt: z.iso.datetime({ offset: true }),
-    identity: z.record(z.string(), z.string().min(1).max(512)).default({}),
-  })
-  .strict()
 
 const DAY_MS = 86_400_000
 /** Clock skew tolerated on `acceptedAt`. */
@@ -56,7 +47,7 @@ function entry(event: LogEvent, grant: Grant, info: RequestInfo, now: Date, deta
 export async function applyForGrant(database: D1Database, tenant: Tenant, input: unknown, info: RequestInfo, now: Date): Promise<Grant> {
   const policy = tenant.unmark
   if (!policy.allowed) throw new GatewayError(403, 'unmark_not_allowed', 'this service does not allow content without the explicit label')
-  const spec = parseWith(application, input)
+  const spec = parseWith(grantApplicationSchema, input)
   if (spec.agreementVersion !== policy.agreementVersion) {
     throw new GatewayError(422, 'agreement_version_mismatch', `agreementVersion must be "${policy.agreementVersion}", the version users must accept`, 'agreementVersion')
   }
