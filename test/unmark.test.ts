@@ -12,6 +12,8 @@ const LABEL = '本内容由人工智能生成'
 const POLICY = { allowed: true, agreementVersion: 'v3', autoApprove: false, grantTtlDays: 30, requiredIdentity: ['realName'] }
 const messages = [{ role: 'user' as const, content: '你好' }]
 const DAY = 86_400_000
+/** Every tenant's chain opens with the audit rows of its creation and its first gateway key (unmark/audit.ts). */
+const S = 2
 
 const unmarkTenant = (policy: Record<string, unknown> = {}) => createTenant({ unmark: { ...POLICY, ...policy } })
 
@@ -42,6 +44,9 @@ async function logRows(tenantId: string, query = ''): Promise<LogRow[]> {
   const text = await (await admin('GET', `/tenants/${tenantId}/unmark-log${query}`)).text()
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line))
 }
+
+/** The rows about grants and deliveries, without the audit rows of admin actions. */
+const grantRows = async (tenantId: string, query = '') => (await logRows(tenantId, query)).filter((r) => r.event !== 'admin_action')
 
 async function runCron(now: number) {
   await worker.scheduled(createScheduledController({ scheduledTime: now, cron: '17 3 * * *' }), env)
@@ -95,7 +100,7 @@ describe('grant applications', () => {
     const approved = (await res.json()) as any
     expect(approved.status).toBe('approved')
     expect(Date.parse(approved.expiresAt) - Date.now()).toBeGreaterThan(6.9 * DAY)
-    const rows = await logRows(auto.id)
+    const rows = await grantRows(auto.id)
     expect(rows.map((r) => r.event)).toEqual(['grant_applied', 'grant_approved'])
     expect(rows[0]!.details).toMatchObject({ purpose: '出版物自行标注', agreementVersion: 'v3', identity: { realName: '张三' } })
   })
@@ -111,7 +116,7 @@ describe('grant applications', () => {
     expect((await admin('POST', `/tenants/${t.id}/unmark-grants/nope/approve`)).status).toBe(404)
     const list = (await (await admin('GET', `/tenants/${t.id}/unmark-grants?status=rejected`)).json()) as any
     expect(list.data.map((g: any) => g.id)).toEqual([other])
-    expect((await logRows(t.id)).map((r) => r.event)).toEqual(['grant_applied', 'grant_revoked', 'grant_applied', 'grant_rejected'])
+    expect((await grantRows(t.id)).map((r) => r.event)).toEqual(['grant_applied', 'grant_revoked', 'grant_applied', 'grant_rejected'])
   })
 })
 
@@ -171,7 +176,7 @@ describe('unlabelled delivery', () => {
       expect(response.headers.get('x-aigc-explicit')).toBe('applied')
     }
     expect((await logRows(t.id)).filter((r) => r.event === 'delivery')).toEqual([])
-    expect(await logRows(other.id)).toEqual([])
+    expect(await grantRows(other.id)).toEqual([])
   })
 
   it('delivers labelled, with the reason, when the log write fails', async () => {
@@ -216,7 +221,7 @@ describe('the delivery log', { timeout: 30_000 }, () => {
     expect(deliveries).toHaveLength(200)
     // Each delivery has its own row, written before its response went out.
     expect(new Set(deliveries.map((r) => r.requestId))).toEqual(new Set(responses.map((r) => r.response.headers.get('x-aigc-request-id'))))
-    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 202, head: { seq: 202 } })
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: S + 202, head: { seq: S + 202 } })
   }, 120_000)
 
   it('names the first row that was changed or removed', async () => {
@@ -236,7 +241,7 @@ describe('the delivery log', { timeout: 30_000 }, () => {
     const start = new Date(Date.now() - 1000).toISOString()
     for (let i = 0; i < 5; i++) await apply(a, { user: `a-user-${i}` })
 
-    const all = await logRows(a.id)
+    const all = await grantRows(a.id)
     expect(all).toHaveLength(10)
     expect(all.every((r) => r.tenantId === a.id && r.endUser?.startsWith('a-user'))).toBe(true)
 
@@ -244,17 +249,17 @@ describe('the delivery log', { timeout: 30_000 }, () => {
     expect(first.headers.get('x-next-after')).toBe('4')
     const page2 = await logRows(a.id, '?limit=4&after=4')
     expect(page2.map((r) => r.seq)).toEqual([5, 6, 7, 8])
-    const last = await admin('GET', `/tenants/${a.id}/unmark-log?limit=4&after=8`)
+    const last = await admin('GET', `/tenants/${a.id}/unmark-log?limit=4&after=${S + 8}`)
     expect(last.headers.get('x-next-after')).toBeNull()
 
     expect(await logRows(a.id, `?from=${encodeURIComponent(new Date(Date.now() + DAY).toISOString())}`)).toEqual([])
-    expect(await logRows(a.id, `?from=${encodeURIComponent(start)}`)).toHaveLength(10)
+    expect(await grantRows(a.id, `?from=${encodeURIComponent(start)}`)).toHaveLength(10)
 
     const csv = await admin('GET', `/tenants/${a.id}/unmark-log?format=csv`)
     expect(csv.headers.get('content-type')).toMatch(/text\/csv/)
     const lines = (await csv.text()).trim().split('\r\n')
     expect(lines[0]).toBe('seq,event,at,grantId,endUser,produceIds,contentKind,route,clientIp,userAgent,requestId,details,prevHash,hash')
-    expect(lines).toHaveLength(11)
+    expect(lines).toHaveLength(1 + S + 10)
     expect(lines.join('\n')).not.toContain('b-user')
     expect((await admin('GET', `/tenants/${a.id}/unmark-log?format=xml`)).status).toBe(400)
   })
@@ -264,7 +269,7 @@ describe('the delivery log', { timeout: 30_000 }, () => {
     const users = ['=HYPERLINK("http://x","y")', '+1', '-2', '@SUM(A1)', '\tx', '\rx']
     for (const user of users) expect((await apply(t, { user })).status).toBe(201)
     const text = await (await admin('GET', `/tenants/${t.id}/unmark-log?format=csv`)).text()
-    const lines = text.split('\r\n').slice(1)
+    const lines = text.split('\r\n').slice(1 + S)
     // endUser is the fifth column; quoted cells (quotes, CR) keep the quote outside the prefix.
     expect(lines[0]!.split(',')[4]).toBe(`"'=HYPERLINK(""http://x""`)
     for (const user of users.slice(1, 4)) expect(text).toContain(`,'${user},`)
@@ -281,12 +286,12 @@ describe('large exports', () => {
     await env.DB.prepare(
       `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12001)
        INSERT INTO unmark_log (tenant_id, seq, event, at, produce_ids, prev_hash, hash)
-       SELECT ?, i, 'delivery', '2027-01-01T00:00:00.000Z', '[]', 'x', 'y' FROM n`,
-    ).bind(t.id).run()
+       SELECT ?, ? + i, 'delivery', '2027-01-01T00:00:00.000Z', '[]', 'x', 'y' FROM n`,
+    ).bind(t.id, S).run()
     const res = await admin('GET', `/tenants/${t.id}/unmark-log?format=csv`)
     const lines = (await res.text()).trim().split('\r\n')
-    expect(lines).toHaveLength(12002)
-    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: 12001 }, (_, i) => i + 1))
+    expect(lines).toHaveLength(1 + S + 12001)
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: S + 12001 }, (_, i) => i + 1))
   })
 })
 
@@ -295,7 +300,7 @@ describe('large exports', () => {
 describe('signed anchors', { timeout: 60_000 }, () => {
   const anchors = async (tenantId: string) => ((await (await admin('GET', `/tenants/${tenantId}/unmark-log/anchors`)).json()) as any).data
 
-  /** A tenant with a grant and three deliveries (head seq 5), signed by the daily job, then two more rows. */
+  /** A tenant with a grant and three deliveries (head seq S + 5), signed by the daily job, then two more rows. */
   async function anchored() {
     const t = await unmarkTenant()
     const grant = await approvedGrant(t)
@@ -314,31 +319,31 @@ describe('signed anchors', { timeout: 60_000 }, () => {
     const rows = await logRows(t.id)
     const [anchor, ...older] = await anchors(t.id)
     expect(older).toEqual([])
-    expect(anchor).toMatchObject({ tenantId: t.id, day, seq: 5, hash: rows[4]!.hash, startSeq: 0, startHash: '0'.repeat(64), algorithm: 'SM2' })
+    expect(anchor).toMatchObject({ tenantId: t.id, day, seq: S + 5, hash: rows[S + 4]!.hash, startSeq: 0, startHash: '0'.repeat(64), algorithm: 'SM2' })
     const keys = ((await (await admin('GET', `/tenants/${t.id}/signing-keys`)).json()) as any).keys
     expect(anchor.publicKey).toBe(keys[0].publicKey)
     const stored = await env.FILES.get(`unmark-log/anchors/${t.id}/${day}.json`)
     expect(await stored!.json()).toEqual(anchor)
-    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 7, signedAnchor: { day, seq: 5, hash: rows[4]!.hash } })
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: S + 7, signedAnchor: { day, seq: S + 5, hash: rows[S + 4]!.hash } })
   })
 
   it('catch a chain cut short before the signed head', async () => {
     const { t } = await anchored()
-    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq >= 4', t.id)
-    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 4, reason: expect.stringMatching(/ends at seq 3, before the head seq 5/) })
+    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq >= ?', t.id, S + 4)
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: S + 4, reason: expect.stringMatching(new RegExp(`ends at seq ${S + 3}, before the head seq ${S + 5}`)) })
   })
 
   it('catch a chain rewritten with fresh hashes before the signed head', async () => {
     const { t } = await anchored()
     // Change row 3 and recompute every hash after it, as someone with D1 access could.
-    let prev = (await logRows(t.id))[1]!.hash
-    for (const row of (await logRows(t.id)).slice(2)) {
-      const changed = { ...row, endUser: row.seq === 3 ? 'someone-else' : row.endUser, prevHash: prev }
+    let prev = (await logRows(t.id))[S + 1]!.hash
+    for (const row of (await logRows(t.id)).slice(S + 2)) {
+      const changed = { ...row, endUser: row.seq === S + 3 ? 'someone-else' : row.endUser, prevHash: prev }
       const hash = await rowHash(prev, t.id, row.seq, changed)
       await sql('UPDATE unmark_log SET end_user = ?, prev_hash = ?, hash = ? WHERE tenant_id = ? AND seq = ?', changed.endUser, prev, hash, t.id, row.seq)
       prev = hash
     }
-    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: 5, reason: expect.stringMatching(/rewritten at or before/) })
+    expect(await verify(t.id)).toMatchObject({ valid: false, firstBadSeq: S + 5, reason: expect.stringMatching(/rewritten at or before/) })
   })
 
   it('catch rows deleted from the start behind a forged retention anchor', async () => {
@@ -352,8 +357,10 @@ describe('signed anchors', { timeout: 60_000 }, () => {
   it("still verify a deleted tenant's chain that retention went on pruning after its last anchor", async () => {
     const { t } = await anchored()
     expect((await admin('DELETE', `/tenants/${t.id}`)).status).toBe(204)
+    // The deletion is the chain's last row.
+    expect((await logRows(t.id)).at(-1)!.details).toMatchObject({ action: 'tenant.deleted', actor: { kind: 'platform' } })
     await pruneLog(env.DB, t.id, { seq: 2, hash: (await logRows(t.id))[1]!.hash }, new Date().toISOString())
-    expect(await verify(t.id)).toMatchObject({ valid: true, rows: 5, anchor: { seq: 2 }, signedAnchor: { seq: 5 } })
+    expect(await verify(t.id)).toMatchObject({ valid: true, rows: S + 6, anchor: { seq: 2 }, signedAnchor: { seq: S + 5 } })
   })
 
   it('catch a removed or altered anchor record', async () => {
@@ -362,8 +369,8 @@ describe('signed anchors', { timeout: 60_000 }, () => {
     expect(await verify(removed.t.id)).toMatchObject({ valid: false, reason: expect.stringMatching(/in R2 but not in D1/) })
 
     const altered = await anchored()
-    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq >= 4', altered.t.id)
-    await sql('UPDATE unmark_log_signed_anchors SET seq = 3, hash = (SELECT hash FROM unmark_log WHERE tenant_id = ?1 AND seq = 3) WHERE tenant_id = ?1', altered.t.id)
+    await sql('DELETE FROM unmark_log WHERE tenant_id = ? AND seq >= ?', altered.t.id, S + 4)
+    await sql('UPDATE unmark_log_signed_anchors SET seq = ?2, hash = (SELECT hash FROM unmark_log WHERE tenant_id = ?1 AND seq = ?2) WHERE tenant_id = ?1', altered.t.id, S + 3)
     expect(await verify(altered.t.id)).toMatchObject({ valid: false, reason: expect.stringMatching(/does not verify/) })
   })
 })
@@ -379,7 +386,8 @@ describe('retention', { timeout: 30_000 }, () => {
   }
 
   it('deletes expired rows, keeps 179-day rows whatever the config says, and the chain still verifies', async () => {
-    const now = Date.parse('2027-06-01T03:17:00Z')
+    // Far enough ahead that the rows of the tenants' creation (today) are older than any seeded row.
+    const now = Date.now() + 401 * DAY
     const short = await unmarkTenant()
     const long = await unmarkTenant({ retentionDays: 365 })
     // A policy below the floor can only come from outside the API: the cron still keeps 180 days.
@@ -391,13 +399,13 @@ describe('retention', { timeout: 30_000 }, () => {
 
     expect((await logRows(short.id)).map((r) => r.endUser)).toEqual(['aged-179', 'aged-1'])
     expect((await logRows(long.id)).map((r) => r.endUser)).toEqual(['aged-200', 'aged-1'])
-    expect(await verify(short.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: 3 } })
-    expect(await verify(long.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: 1 } })
+    expect(await verify(short.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: S + 3 } })
+    expect(await verify(long.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: S + 1 } })
 
     // The chain goes on from the anchor, and a second run a day later moves it on.
     await seed(short.id, now, [0])
     await runCron(now + 1.5 * DAY)
     expect((await logRows(short.id)).map((r) => r.endUser)).toEqual(['aged-1', 'aged-0'])
-    expect(await verify(short.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: 4 }, head: { seq: 6 } })
+    expect(await verify(short.id)).toMatchObject({ valid: true, rows: 2, anchor: { seq: S + 4 }, head: { seq: S + 6 } })
   })
 })

@@ -104,6 +104,11 @@ export async function getTenant(db: D1Database, id: string): Promise<Tenant | un
 }
 
 /** Whether any tenant lets browsers from `origin` call it (CORS preflights carry no key). */
+export async function listTenants(db: D1Database): Promise<Tenant[]> {
+  const { results } = await db.prepare('SELECT * FROM tenants ORDER BY id').all<TenantRow>()
+  return results.map(toTenant)
+}
+
 export async function anyTenantAllowsOrigin(db: D1Database, origin: string): Promise<boolean> {
   const row = await db.prepare('SELECT 1 AS hit FROM tenants, json_each(tenants.cors_origins) WHERE json_each.value = ? LIMIT 1').bind(origin).first()
   return row !== null

@@ -29,7 +29,7 @@ for (const action of ['approve', 'reject', 'revoke'] as const satisfies GrantAct
     const text = await cappedText(c.req.raw, 'jsonBodyBytes', 'the JSON request body')
     const body = text.trim() ? parseJsonObject(text) : {}
     const { note } = parseWith(grantDecisionSchema, body)
-    const grant = await decide(c.env.DB, tenant, c.req.param('grantId'), action, note ?? null, requestInfo(c), new Date())
+    const grant = await decide(c.env.DB, tenant, c.req.param('grantId'), action, note ?? null, c.get('actor'), requestInfo(c), new Date())
     return c.json(grant)
   })
 }

@@ -8,7 +8,7 @@ import { html, raw } from 'hono/html'
 import { z } from 'zod'
 import { SUPPORTED_FORMATS } from '../formats'
 import { tenantCreateSchema, tenantPatchSchema } from '../tenant/schema'
-import { grantApplicationSchema, grantDecisionSchema, unmarkLogQuerySchema } from '../unmark/schemas'
+import { grantApplicationSchema, grantDecisionSchema, operatorTokenSchema, unmarkLogQuerySchema } from '../unmark/schemas'
 import { ROUTES, type Labeller, type Route } from './route-table'
 
 type Json = Record<string, unknown>
@@ -62,14 +62,21 @@ export const OPERATIONS: Record<string, Operation> = {
     tag: 'Files', summary: 'A labelled file kept in R2, behind a signed URL', security: 'none',
     query: { expires: 'Unix time the link expires', sig: 'HMAC-SHA-256 of the key and expiry' }, ok: [200, 'the labelled file'],
   },
-  'POST /admin/tenants': { tag: 'Admin', summary: 'Create a tenant', security: 'admin', body: tenantCreateSchema, ok: [201, 'the tenant (upstream key never shown)'] },
+  'GET /admin/tenants': { tag: 'Admin', summary: 'List tenants (an operator sees only its own)', security: 'admin', ok: [200, '`{ "data": [tenant] }`'] },
+  'POST /admin/tenants': { tag: 'Admin', summary: 'Create a tenant (platform admin only)', security: 'admin', body: tenantCreateSchema, ok: [201, 'the tenant (upstream key never shown)'] },
   'GET /admin/tenants/{id}': { tag: 'Admin', summary: 'Read a tenant and its gateway keys (by prefix)', security: 'admin', ok: [200, 'the tenant with `keys`'] },
   'PATCH /admin/tenants/{id}': { tag: 'Admin', summary: 'Change a tenant', security: 'admin', body: tenantPatchSchema, ok: [200, 'the tenant'] },
-  'DELETE /admin/tenants/{id}': { tag: 'Admin', summary: 'Delete a tenant', security: 'admin', ok: [204, 'nothing'] },
+  'DELETE /admin/tenants/{id}': { tag: 'Admin', summary: 'Delete a tenant (platform admin only)', security: 'admin', ok: [204, 'nothing'] },
   'POST /admin/tenants/{id}/keys': { tag: 'Admin', summary: 'Issue a gateway key (shown once)', security: 'admin', ok: [201, '`{ "id", "key", "prefix", "createdAt" }`'] },
   'DELETE /admin/tenants/{id}/keys/{keyId}': { tag: 'Admin', summary: 'Revoke a gateway key', security: 'admin', ok: [204, 'nothing'] },
   'GET /admin/tenants/{id}/signing-keys': { tag: 'Admin', summary: "The tenant's label-signing keys", security: 'admin', ok: [200, '`{ "keys": [...] }`'] },
   'POST /admin/tenants/{id}/signing-keys/rotate': { tag: 'Admin', summary: 'Rotate the label-signing key', security: 'admin', ok: [201, 'the new key'] },
+  'GET /admin/tenants/{id}/operator-tokens': { tag: 'Admin', summary: "The tenant's operator tokens, by prefix (platform admin only)", security: 'admin', ok: [200, '`{ "data": [{ "id", "tenantId", "prefix", "name", "createdAt" }] }`'] },
+  'POST /admin/tenants/{id}/operator-tokens': {
+    tag: 'Admin', summary: 'Issue an operator token for this tenant (platform admin only; shown once)', security: 'admin',
+    body: operatorTokenSchema, ok: [201, '`{ "id", "tenantId", "prefix", "name", "createdAt", "token" }`'],
+  },
+  'DELETE /admin/tenants/{id}/operator-tokens/{tokenId}': { tag: 'Admin', summary: 'Revoke an operator token (platform admin only)', security: 'admin', ok: [204, 'nothing'] },
   'GET /admin/tenants/{id}/unmark-grants': {
     tag: 'Admin', summary: 'Unmark grant applications', security: 'admin',
     query: { status: '`pending`, `approved`, `rejected` or `revoked`' }, ok: [200, '`{ "data": [grant] }`'],
@@ -216,7 +223,7 @@ export function openApiDocument(): Json {
       securitySchemes: {
         gatewayKey: { type: 'http', scheme: 'bearer', description: 'a tenant gateway key (OpenAI SDKs)' },
         gatewayKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'a tenant gateway key (Anthropic SDK)' },
-        adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' },
+        adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN (the platform admin), or an operator token (`op-aigc-…`), which reaches its own tenant only' },
       },
       headers: Object.fromEntries(Object.entries(HEADERS).map(([name, description]) => [name, { description, schema: { type: 'string' } }])),
       schemas: {

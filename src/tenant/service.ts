@@ -54,7 +54,15 @@ export async function requireTenant(database: D1Database, id: string): Promise<T
   return tenant
 }
 
-export async function patchTenant(database: D1Database, config: GatewayConfig, id: string, input: unknown, now: Date): Promise<Tenant> {
+/** `beforeWrite` sees the validated change before it is stored (the audit log records it there). */
+export async function patchTenant(
+  database: D1Database,
+  config: GatewayConfig,
+  id: string,
+  input: unknown,
+  now: Date,
+  beforeWrite?: (before: Tenant, after: Tenant) => Promise<void>,
+): Promise<Tenant> {
   const patch = parseWith(tenantPatchSchema, input)
   const current = await requireTenant(database, id)
   const { apiKey, ...upstream } = patch.upstream ?? {}
@@ -74,6 +82,7 @@ export async function patchTenant(database: D1Database, config: GatewayConfig, i
     corsOrigins: patch.corsOrigins ?? current.corsOrigins,
     updatedAt: now.toISOString(),
   }
+  await beforeWrite?.(current, tenant)
   await db.updateTenant(database, tenant)
   // The active key always has the configured algorithm and names the current provider code.
   if (tenant.labels.signing.algorithm !== current.labels.signing.algorithm || tenant.providerCode !== current.providerCode) {

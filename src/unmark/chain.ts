@@ -19,7 +19,16 @@ export interface LogEntry {
   details: Record<string, unknown> | null
 }
 
-export type LogEvent = 'delivery' | 'grant_applied' | 'grant_approved' | 'grant_rejected' | 'grant_revoked'
+/** Who asked, as the delivery log records it. */
+export interface RequestInfo {
+  route: string
+  clientIp: string | null
+  userAgent: string | null
+  requestId: string
+}
+
+/** `admin_action`: a change of label settings, policy, keys or operators (unmark/audit.ts). */
+export type LogEvent = 'delivery' | 'grant_applied' | 'grant_approved' | 'grant_rejected' | 'grant_revoked' | 'admin_action'
 
 export interface LogRow extends LogEntry {
   tenantId: string

@@ -9,19 +9,13 @@ import type { Grant, GrantStatus } from '../db/unmark'
 import { GatewayError } from '../errors'
 import type { Tenant } from '../tenant/service'
 import { parseWith } from '../tenant/schema'
-import type { LogEntry, LogEvent } from './chain'
+import type { LogEntry, LogEvent, RequestInfo } from './chain'
+import { actorRecord, type Actor } from './audit'
 import { appendLog } from './log'
 import { grantApplicationSchema } from './schemas'
 
 export type { Grant }
 
-/** Who asked, as the delivery log records it. */
-export interface RequestInfo {
-  route: string
-  clientIp: string | null
-  userAgent: string | null
-  requestId: string
-}
 
 
 const DAY_MS = 86_400_000
@@ -94,6 +88,7 @@ export async function decide(
   grantId: string,
   action: GrantAction,
   note: string | null,
+  actor: Actor,
   info: RequestInfo,
   now: Date,
 ): Promise<Grant> {
@@ -111,7 +106,7 @@ export async function decide(
     throw new GatewayError(409, 'conflict', `grant "${grantId}" is ${current.status}; only a ${from.join(' or ')} grant can be ${to}`)
   }
   try {
-    await appendLog(tenant.id, entry(event, next, info, now, { from: current.status, note, expiresAt: next.expiresAt }))
+    await appendLog(tenant.id, entry(event, next, info, now, { from: current.status, note, expiresAt: next.expiresAt, actor: actorRecord(actor) }))
   } catch (error) {
     // An unlogged decision must not stand.
     await db.decideGrant(database, current, [to])

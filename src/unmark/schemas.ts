@@ -30,3 +30,6 @@ export const unmarkLogQuerySchema = z
     limit: z.coerce.number().int().min(1).max(MAX_EXPORT_ROWS).default(MAX_EXPORT_ROWS),
   })
   .strict()
+
+/** A new operator token: who will hold it, as the audit log will name them. */
+export const operatorTokenSchema = z.object({ name: z.string().trim().min(1).max(200) }).strict()
