@@ -52,7 +52,7 @@ function platformOnly(c: AdminContext): void {
   if (c.get('actor').kind !== 'platform') throw new GatewayError(403, 'forbidden', 'only the platform admin (ADMIN_TOKEN) may do this')
 }
 
-/** Writes the log row first: a change is made only once its record exists. */
+/** A change is logged before it is made; a creation right after it, undone when the row cannot be written. */
 function record(c: AdminContext, tenantId: string, action: AdminAction, details: Record<string, unknown> = {}): Promise<void> {
   return recordAdminAction(tenantId, c.get('actor'), action, details, requestInfo(c), new Date())
 }
