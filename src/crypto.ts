@@ -1,4 +1,5 @@
 /** Hashing, random tokens and secret encryption, on WebCrypto. */
+import { toBase64 } from './formats/bytes'
 
 const encoder = new TextEncoder()
 
@@ -71,10 +72,6 @@ export async function decryptSecret(masterKey: string, sealed: string, context: 
     fromBase64(data),
   )
   return new TextDecoder().decode(plain)
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes))
 }
 
 function fromBase64(text: string): Uint8Array {

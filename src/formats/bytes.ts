@@ -95,6 +95,13 @@ export function startsWith(b: Uint8Array, prefix: ArrayLike<number>, at = 0): bo
 }
 
 /** Joins parts into one new buffer: the only copy a rewrite makes. */
+/** Base64 of any length (String.fromCharCode takes its arguments in slices). */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = ''
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000))
+  return btoa(binary)
+}
+
 export function concat(parts: Uint8Array[]): Uint8Array {
   let length = 0
   for (const p of parts) length += p.length

@@ -14,6 +14,7 @@ import { parseWith } from '../tenant/schema'
 import { listSigningKeys, rotateKey } from '../tenant/signing'
 import { changedFields, recordAdminAction, type AdminAction } from '../unmark/audit'
 import { operatorTokenSchema } from '../unmark/schemas'
+import { labelPreview } from './admin-preview'
 import { adminUnmark } from './admin-unmark'
 import { cappedJson } from './body'
 import { requestInfo, type AppEnv } from './types'
@@ -126,6 +127,8 @@ admin.delete('/tenants/:id/keys/:keyId', async (c) => {
   await tenants.revokeKey(c.env.DB, id, keyId)
   return c.body(null, 204)
 })
+
+admin.post('/tenants/:id/preview', labelPreview)
 
 admin.get('/tenants/:id/signing-keys', async (c) => {
   const tenant = await tenants.requireTenant(c.env.DB, c.req.param('id'))

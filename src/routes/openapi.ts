@@ -69,6 +69,11 @@ export const OPERATIONS: Record<string, Operation> = {
   'DELETE /admin/tenants/{id}': { tag: 'Admin', summary: 'Delete a tenant (platform admin only)', security: 'admin', ok: [204, 'nothing'] },
   'POST /admin/tenants/{id}/keys': { tag: 'Admin', summary: 'Issue a gateway key (shown once)', security: 'admin', ok: [201, '`{ "id", "key", "prefix", "createdAt" }`'] },
   'DELETE /admin/tenants/{id}/keys/{keyId}': { tag: 'Admin', summary: 'Revoke a gateway key', security: 'admin', ok: [204, 'nothing'] },
+  'POST /admin/tenants/{id}/preview': {
+    tag: 'Admin', summary: 'The marks the gateway will stamp, with label settings not yet saved', security: 'admin',
+    body: { raw: 'multipart/form-data: `labels` (JSON, a change of label settings as PATCH takes it) and an optional `image` file (PNG, JPEG, WebP, GIF; a sample image without it)' },
+    ok: [200, '`{ "type", "image" (base64 of the labelled file), "width", "height", "mark": { "inkHeight", "shortestSide", "ratio", "minimumRatio", "meetsRule" }, "text": { "position", "sample" } }`'],
+  },
   'GET /admin/tenants/{id}/signing-keys': { tag: 'Admin', summary: "The tenant's label-signing keys", security: 'admin', ok: [200, '`{ "keys": [...] }`'] },
   'POST /admin/tenants/{id}/signing-keys/rotate': { tag: 'Admin', summary: 'Rotate the label-signing key', security: 'admin', ok: [201, 'the new key'] },
   'GET /admin/tenants/{id}/operator-tokens': { tag: 'Admin', summary: "The tenant's operator tokens, by prefix (platform admin only)", security: 'admin', ok: [200, '`{ "data": [{ "id", "tenantId", "prefix", "name", "createdAt" }] }`'] },

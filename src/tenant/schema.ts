@@ -132,12 +132,15 @@ export const tenantCreateSchema = z
   })
   .strict()
 
+/** A change of label settings: each part partial, merged over the stored settings. */
+export const labelsPatchSchema = z.object({ text: textLabel.partial(), image: imageLabel.partial(), signing: signing.partial() }).partial().strict()
+
 export const tenantPatchSchema = z
   .object({
     name: z.string().min(1).max(200),
     providerCode,
     upstream: upstream.partial(),
-    labels: z.object({ text: textLabel.partial(), image: imageLabel.partial(), signing: signing.partial() }).partial().strict(),
+    labels: labelsPatchSchema,
     unmark: unmarkPolicy.partial(),
     corsOrigins,
   })
@@ -145,6 +148,7 @@ export const tenantPatchSchema = z
   .strict()
 
 export type Labels = z.infer<typeof labels>
+export type LabelsPatch = z.infer<typeof labelsPatchSchema>
 export type UnmarkPolicy = z.infer<typeof unmarkPolicy>
 
 const mergedUnmark = z.object({ unmark: unmarkPolicy.superRefine(checkUnmarkPolicy) })

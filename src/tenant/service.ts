@@ -8,7 +8,7 @@ import { decryptSecret, encryptSecret, randomToken, sha256Hex } from '../crypto'
 import * as db from '../db/tenants'
 import type { Tenant } from '../db/tenants'
 import { GatewayError } from '../errors'
-import { checkUpstreamUrl, parseUnmarkPolicy, parseWith, tenantCreateSchema, tenantPatchSchema } from './schema'
+import { checkUpstreamUrl, parseUnmarkPolicy, parseWith, tenantCreateSchema, tenantPatchSchema, type Labels, type LabelsPatch } from './schema'
 import { createFirstKey, retireTenantKeys, rotateKey } from './signing'
 
 export type { Tenant }
@@ -54,6 +54,15 @@ export async function requireTenant(database: D1Database, id: string): Promise<T
   return tenant
 }
 
+/** Label settings after a change (also what the console's preview renders with). */
+export function mergeLabels(current: Labels, patch: LabelsPatch = {}): Labels {
+  return {
+    text: { ...current.text, ...patch.text },
+    image: { ...DEFAULT_IMAGE_MARK, ...current.image, ...patch.image },
+    signing: { ...current.signing, ...patch.signing },
+  }
+}
+
 /** `beforeWrite` sees the validated change before it is stored (the audit log records it there). */
 export async function patchTenant(
   database: D1Database,
@@ -73,11 +82,7 @@ export async function patchTenant(
     ...(patch.providerCode ? { providerCode: patch.providerCode } : {}),
     upstream: { ...current.upstream, ...upstream },
     upstreamKeySealed: apiKey ? await encryptSecret(masterKeyOf(config), apiKey, id) : current.upstreamKeySealed,
-    labels: {
-      text: { ...current.labels.text, ...patch.labels?.text },
-      image: { ...DEFAULT_IMAGE_MARK, ...current.labels.image, ...patch.labels?.image },
-      signing: { ...current.labels.signing, ...patch.labels?.signing },
-    },
+    labels: mergeLabels(current.labels, patch.labels),
     unmark: patch.unmark ? parseUnmarkPolicy({ ...current.unmark, ...patch.unmark }) : current.unmark,
     corsOrigins: patch.corsOrigins ?? current.corsOrigins,
     updatedAt: now.toISOString(),

@@ -3,8 +3,8 @@
  * URLs. It lets `npm start` show the whole flow offline: OpenAI chat, completions and
  * responses, and Anthropic messages, each as JSON or as an event stream, and images.
  */
-import { concat } from '../formats/bytes'
-import { pngChunk } from '../formats/png'
+import { toBase64 } from '../formats/bytes'
+import { gradientPng } from '../image/sample'
 import { writeFrame, type SseEvent } from '../stream/sse-frames'
 
 const ANSWER = '你好！我是演示模型。This answer comes from the built-in demo model, so the gateway works offline.'
@@ -43,21 +43,10 @@ type DemoEvent = { type: string } & Record<string, unknown>
 
 type Handler = (text: string, body: DemoRequest) => Response | Promise<Response>
 
-/** A 512 × 512 gradient PNG, made here so the demo needs no image files. */
+/** A 512 × 512 gradient PNG. */
 async function demoImage(_text: string, body: DemoRequest): Promise<Response> {
-  const size = 512
-  const rows = new Uint8Array(size * (1 + size * 3))
-  for (let y = 0; y < size; y++) {
-    const row = y * (1 + size * 3)
-    for (let x = 0; x < size; x++) rows.set([x >> 1, y >> 1, 160], row + 1 + x * 3)
-  }
-  const deflated = new Uint8Array(await new Response(new Blob([rows]).stream().pipeThrough(new CompressionStream('deflate'))).arrayBuffer())
-  const ihdr = new Uint8Array(13)
-  new DataView(ihdr.buffer).setUint32(0, size)
-  new DataView(ihdr.buffer).setUint32(4, size)
-  ihdr.set([8, 2, 0, 0, 0], 8)
-  const png = concat([new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk('IHDR', ihdr), pngChunk('IDAT', deflated), pngChunk('IEND', new Uint8Array(0))])
-  const b64_json = btoa(Array.from(png, (b) => String.fromCharCode(b)).join(''))
+  const png = await gradientPng(512, 512)
+  const b64_json = toBase64(png)
   const n = Math.min(Math.max(Number(body.n) || 1, 1), 4)
   return Response.json({ created: CREATED, data: Array.from({ length: n }, () => ({ b64_json, revised_prompt: body.prompt })) })
 }
