@@ -95,7 +95,7 @@ aigc.post('/propagate', async (c) => {
   // Idempotent: this platform's intact propagation on this content, written the guide's way, is returned as it is.
   if (repeat && read.length === 1 && !read[0]!.variant) {
     const own = await checkLabelSignature(existing!, 'propagator', {
-      content: () => format.content(bytes),
+      content: (binding) => format.content(bytes, binding),
       isKnownKey: async (key) => (await publishedKey(c.env.DB, key))?.tenantId === tenant.id,
     })
     if (own.status === 'valid') {

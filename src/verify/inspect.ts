@@ -8,6 +8,7 @@ import { explicitLabelProblem } from '../label/rules'
 import { checkLabelSignature, type SignatureReport, type VerifyContext } from '../label/signature'
 import { ROLE_FIELD, type SigningRole } from '../label/security-data'
 import { readFound, type CarrierFormat, type CarrierVariant, type FoundLabel } from '../formats'
+import type { BindingVersion } from '../formats/types'
 import { concat, fromUtf8 } from '../formats/bytes'
 import { visibleText } from '../formats/html'
 import { LIMITS } from '../limits'
@@ -67,7 +68,7 @@ export function aiSourceType(found: FoundLabel[]): string | undefined {
 }
 
 export async function inspect(bytes: Uint8Array, format: CarrierFormat, context: Omit<VerifyContext, 'content'>): Promise<Inspection> {
-  const content = () => format.content(bytes)
+  const content = (binding?: BindingVersion) => format.content(bytes, binding)
   const findings: Finding[] = []
   const labels: DetectedLabel[] = []
   const found = readFound(bytes, format)
