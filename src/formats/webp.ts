@@ -142,7 +142,7 @@ export const webp: CarrierFormat = {
       return {
         file,
         start: riffEnd,
-        length: 8 + padded,
+        length: 8 + length,
         fill(jumbf) {
           if (jumbf.length !== length) throw new FormatError('the manifest store is not the size reserved for it')
           file.set(jumbf, riffEnd + 8)
