@@ -7,6 +7,9 @@ import { CoseAlgorithmIdentifier, type Signer } from '@trustnxt/c2pa-ts/cose'
 import { ActionAssertion, ClaimVersion, DataHashAssertion, ManifestStore, type Action } from '@trustnxt/c2pa-ts/manifest'
 import { CarrierAsset, type C2paFormat } from '../../src/c2pa/asset'
 import type { C2paCredential } from '../../src/c2pa/sign'
+import { jpeg, jpegSegments } from '../../src/formats/jpeg'
+import { png, pngChunks } from '../../src/formats/png'
+import { webpChunks } from '../../src/formats/webp'
 
 /** `padding`: characters of an action description, to make a store that spans several JPEG APP11 segments. */
 export async function modelSigned(bytes: Uint8Array, format: C2paFormat, credential: C2paCredential, padding = 0): Promise<{ bytes: Uint8Array; label: string }> {
@@ -35,3 +38,10 @@ export async function modelSigned(bytes: Uint8Array, format: C2paFormat, credent
   return { bytes: asset.bytes, label: manifest.label! }
 }
 
+
+/** An offset inside the compressed pixels. */
+export function imageDataAt(bytes: Uint8Array, format: C2paFormat): number {
+  if (format === png) return pngChunks(bytes).find((c) => c.type === 'IDAT')!.start + 20
+  if (format === jpeg) return jpegSegments(bytes).scan + 30
+  return webpChunks(bytes).find((c) => c.fourcc === 'VP8 ' || c.fourcc === 'VP8L')!.start + 30
+}

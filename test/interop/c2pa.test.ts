@@ -11,13 +11,13 @@ import type { C2paFormat } from '../../src/c2pa/asset'
 import { developmentChain } from '../../src/c2pa/dev-chain'
 import type { C2paCredential } from '../../src/c2pa/sign'
 import { jpeg, jpegSegments } from '../../src/formats/jpeg'
-import { png, pngChunks } from '../../src/formats/png'
-import { webp, webpChunks } from '../../src/formats/webp'
+import { png } from '../../src/formats/png'
+import { webp } from '../../src/formats/webp'
 import { labelFile } from '../../src/image/label-image'
 import { createLabel } from '../../src/label/annex-e'
 import { generateKeyPair } from '../../src/label/signature'
 import { inspect } from '../../src/verify/inspect'
-import { modelSigned } from '../c2pa/model-sign'
+import { imageDataAt, modelSigned } from '../c2pa/model-sign'
 
 initSync({ module: readFileSync('node_modules/@contentauth/c2pa-wasm/pkg/c2pa_bg.wasm') })
 
@@ -42,13 +42,6 @@ beforeAll(async () => {
 async function c2paRs(bytes: Uint8Array, mime: string): Promise<ReadStore> {
   const reader = await WasmReader.fromBytes(mime, bytes, JSON.stringify({ trust: { trust_anchors: anchors } }))
   return JSON.parse(reader.json()) as ReadStore
-}
-
-/** An offset inside the compressed pixels. */
-function imageDataAt(bytes: Uint8Array, format: C2paFormat): number {
-  if (format === png) return pngChunks(bytes).find((c) => c.type === 'IDAT')!.start + 20
-  if (format === jpeg) return jpegSegments(bytes).scan + 30
-  return webpChunks(bytes).find((c) => c.fourcc === 'VP8 ' || c.fourcc === 'VP8L')!.start + 30
 }
 
 const failures = (store: ReadStore) => store.validation_results?.activeManifest?.failure.map((f) => f.code) ?? []
