@@ -23,7 +23,7 @@ export interface C2paAction {
 export interface C2paSummary {
   /** `valid`: every hash and signature checks; `unreadable`: the store cannot be parsed. */
   state: 'valid' | 'invalid' | 'unreadable'
-  /** `not-checked` unless trust anchors are configured (C2PA_TRUST_ANCHORS). */
+  /** `not-checked` unless the caller gives trust anchors (the C2PA trust list, or a test root). */
   trust: 'trusted' | 'untrusted' | 'not-checked'
   /** Validation failure codes (C2PA 2.1 §15), or why the store is unreadable. */
   failures: string[]
@@ -129,9 +129,4 @@ async function isTrusted(certificate: X509Certificate, chain: X509Certificate[],
     if (!(await path[i]!.verify({ publicKey: path[i + 1]!.publicKey, signatureOnly: true }))) return false
   }
   return true
-}
-
-/** Trust anchors from PEM text (C2PA_TRUST_ANCHORS): the C2PA trust list, or a test root. */
-export function parseTrustAnchors(pem: string | undefined): X509Certificate[] {
-  return (pem?.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block))
 }
