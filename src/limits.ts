@@ -132,6 +132,27 @@ export const LIMITS = {
     status: 413,
     why: 'every frame is decoded and LZW-coded again, linear in the pixels of all frames (0.1–0.3 µs a pixel): seven 1536² frames, 64 of 512²',
   },
+  c2paManifestStoreBytes: {
+    name: 'c2pa_manifest_store_bytes',
+    max: 8 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'a model\'s manifest store is tens of KB (a few hundred with thumbnails); it is parsed into objects, copied into our new store and its certificates decoded',
+  },
+  c2paJumbfBoxes: {
+    name: 'c2pa_jumbf_boxes',
+    max: 10_000,
+    unit: 'count',
+    status: 422,
+    why: 'counted before the C2PA library parses the store: it parses every box recursively into objects',
+  },
+  c2paJumbfDepth: {
+    name: 'c2pa_jumbf_depth',
+    max: 16,
+    unit: 'count',
+    status: 422,
+    why: 'a manifest store nests four or five boxes deep; the C2PA library parses nested boxes by recursion',
+  },
   webpChunks: {
     name: 'webp_chunks',
     max: 100_000,

@@ -1,12 +1,14 @@
 /**
  * PNG: the label is XMP in an `iTXt` chunk with keyword `XML:com.adobe.xmp` (TC260 guide);
  * other tools also write a `tEXt`/`zTXt`/`iTXt` chunk with keyword `AIGC`, which we read
- * and, on write, fold into the single XMP label.
+ * and, on write, fold into the single XMP label. C2PA sits in a `caBX` chunk before the image
+ * data; a write drops it (it is not safe to copy once any byte changes).
  */
 import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, crc32, FormatError, fromUtf8, inflateCapped, latin1, need, putU32be, startsWith, u32be, utf8 } from './bytes'
 import { checkLimit, LIMITS, LimitError } from '../limits'
-import type { CarrierFormat, FoundLabel } from './types'
+import { foundStore, isManifestStore } from './jumbf'
+import { CURRENT_BINDING, type C2paCarrier, type CarrierFormat, type FoundLabel } from './types'
 import { xmpFound } from './xmp-found'
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
@@ -50,6 +52,7 @@ export function pngChunks(bytes: Uint8Array): PngChunk[] {
 }
 
 const TEXT_TYPES = new Set(['tEXt', 'zTXt', 'iTXt'])
+const C2PA_TYPE = 'caBX'
 
 interface TextChunk {
   keyword: typeof XMP_KEYWORD | 'AIGC'
@@ -132,7 +135,7 @@ export function pngLayout(bytes: Uint8Array, idat: (chunk: PngChunk, first: bool
       packet ??= text.text
       continue
     }
-    if (text?.keyword === 'AIGC') continue
+    if (text?.keyword === 'AIGC' || c.type === C2PA_TYPE) continue
     if (xmpAt < 0 && (c.type === 'IDAT' || c.type === 'IEND')) xmpAt = parts.length
     if (c.type === 'IDAT') {
       parts.push(...idat(c, firstData))
@@ -173,14 +176,45 @@ export const png: CarrierFormat = {
     return withPngLabel(pngLayout(bytes, (c) => [bytes.subarray(c.start, c.end)]), json)
   },
 
-  content(bytes) {
+  content(bytes, binding = CURRENT_BINDING) {
     const parts = [bytes.subarray(0, SIGNATURE.length)]
     for (const c of pngChunks(bytes)) {
       const keyword = readKeyword(c)
-      if (keyword !== XMP_KEYWORD && keyword !== 'AIGC') parts.push(bytes.subarray(c.start, c.end))
+      if (keyword === XMP_KEYWORD || keyword === 'AIGC' || (binding > 1 && c.type === C2PA_TYPE)) continue
+      parts.push(bytes.subarray(c.start, c.end))
     }
     return parts
   },
+
+  c2pa: pngC2pa(),
+}
+
+function pngC2pa(): C2paCarrier {
+  return {
+    find(bytes) {
+      const chunk = pngChunks(bytes).find((c) => c.type === C2PA_TYPE && isManifestStore(c.data))
+      return chunk && foundStore(chunk.data, chunk.start, chunk.end - chunk.start, 'the PNG caBX chunk')
+    },
+    // Right after IHDR, as c2pa-rs writes it: before the image data, where readers look.
+    reserve(bytes, length) {
+      const at = pngChunks(bytes)[0]!.end
+      const file = new Uint8Array(bytes.length + 12 + length)
+      file.set(bytes.subarray(0, at))
+      putU32be(file, at, length)
+      file.set(utf8.encode(C2PA_TYPE), at + 4)
+      file.set(bytes.subarray(at), at + 12 + length)
+      return {
+        file,
+        start: at,
+        length: 12 + length,
+        fill(jumbf) {
+          if (jumbf.length !== length) throw new FormatError('the manifest store is not the size reserved for it')
+          file.set(jumbf, at + 8)
+          putU32be(file, at + 8 + length, crc32(file.subarray(at + 4, at + 8), jumbf))
+        },
+      }
+    },
+  }
 }
 
 /** A text chunk's keyword, without inflating its text. */

@@ -24,6 +24,38 @@ export interface FoundLabel {
 
 export const isLabel = (found: FoundLabel) => found.sign === undefined
 
+/**
+ * Which bytes a label's content binding covers. 1: every byte but the label carriers;
+ * 2 (labels written since C2PA support): also without the C2PA manifest store's carrier,
+ * which is written after the label. A label says its version in its Bindings entry.
+ */
+export type BindingVersion = 1 | 2
+export const CURRENT_BINDING: BindingVersion = 2
+
+/** A C2PA manifest store in a file: its JUMBF bytes and the bytes its carrier spans. */
+export interface FoundManifestStore {
+  jumbf: Uint8Array
+  /** The carrier (chunk or segments, headers included): what a C2PA data hash excludes. */
+  start: number
+  length: number
+}
+
+/** A file with room for a manifest store: the carrier's bytes are zero until `fill`. */
+export interface ReservedManifestStore {
+  file: Uint8Array
+  start: number
+  length: number
+  /** Writes the store (exactly the reserved length) into the carrier, in place. */
+  fill(jumbf: Uint8Array): void
+}
+
+/** Where an image format carries C2PA (PNG `caBX`, JPEG APP11 JUMBF, WebP `C2PA`). */
+export interface C2paCarrier {
+  find(bytes: Uint8Array): FoundManifestStore | undefined
+  /** The file (which has no manifest store: a label write removes it) with room for one of `length` bytes. */
+  reserve(bytes: Uint8Array, length: number): ReservedManifestStore
+}
+
 export interface CarrierFormat {
   name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'docx' | 'xlsx' | 'pptx' | 'pdf' | 'mp4' | 'mov' | 'm4a'
   /** The type a labelled file is answered with when the request declared none of `types`. */
@@ -33,19 +65,24 @@ export interface CarrierFormat {
   detect(bytes: Uint8Array): boolean
   /** Every label (and sign) in the file; throws FormatError on malformed input. */
   read(bytes: Uint8Array): FoundLabel[]
-  /** The file with exactly one label, `json`; everything else byte-identical. */
+  /**
+   * The file with exactly one label, `json`; everything else byte-identical but a C2PA
+   * manifest store, which any change invalidates: it is removed (src/c2pa writes the new one).
+   */
   write(bytes: Uint8Array, json: string): Uint8Array
   /**
    * The bytes a label's content binding covers: the file without the carriers a label
    * write replaces or adds (XMP, AIGC text, and headers whose fields the write changes).
    */
-  content(bytes: Uint8Array): Iterable<Uint8Array>
+  content(bytes: Uint8Array, binding?: BindingVersion): Iterable<Uint8Array>
   /**
    * Text documents: the file with the tenant's explicit text label where a reader sees it
    * (before and/or after the body, as the affixes say). Formats without it take an image
    * mark (images) or refuse a visible mark (video, audio).
    */
   explicitText?(bytes: Uint8Array, affixes: TextAffixes): Uint8Array
+  /** Images that carry C2PA Content Credentials. */
+  c2pa?: C2paCarrier
   /** Set when the tenant may turn `explicitText` off (PDF page text: labels.text.pdfPageText). */
   explicitTextOptional?: true
 }

@@ -1,11 +1,13 @@
 /**
  * WebP: the label is XMP in a RIFF `XMP ` chunk, announced by the XMP flag of the `VP8X`
  * chunk. A simple (VP8/VP8L-only) file is upgraded to the extended layout to carry it.
+ * C2PA sits in a `C2PA` chunk, the last one; a write drops it (src/c2pa writes the new one).
  */
 import { createXmpPacket, setXmpLabel } from '../label/xmp'
 import { concat, FormatError, fromUtf8, latin1, need, putU24le, putU32le, startsWith, u16le, u32le, utf8 } from './bytes'
 import { checkLimit } from '../limits'
-import type { CarrierFormat, FoundLabel } from './types'
+import { foundStore, isManifestStore } from './jumbf'
+import { CURRENT_BINDING, type CarrierFormat, type FoundLabel } from './types'
 import { xmpFound } from './xmp-found'
 
 const XMP_FLAG = 0x04
@@ -13,6 +15,7 @@ const EXIF_FLAG = 0x08
 const ALPHA_FLAG = 0x10
 const ICC_FLAG = 0x20
 const IMAGE_CHUNKS = new Set(['VP8X', 'VP8 ', 'VP8L', 'ALPH'])
+const C2PA_CHUNK = 'C2PA'
 
 export interface RiffChunk {
   fourcc: string
@@ -110,16 +113,42 @@ export const webp: CarrierFormat = {
       parts.push(vp8x(XMP_FLAG | (alpha ? ALPHA_FLAG : 0), width, height), chunkBytes(bytes, first))
     }
     // The spec orders XMP last; every other chunk keeps its place and bytes.
-    for (const c of chunks.slice(1)) if (c.fourcc !== 'XMP ') parts.push(chunkBytes(bytes, c))
+    for (const c of chunks.slice(1)) if (c.fourcc !== 'XMP ' && c.fourcc !== C2PA_CHUNK) parts.push(chunkBytes(bytes, c))
     parts.push(xmp)
     return riffFile(parts)
   },
 
   // The RIFF size and the VP8X chunk change when a label is written.
-  content(bytes) {
+  content(bytes, binding = CURRENT_BINDING) {
     return webpChunks(bytes)
-      .filter((c) => c.fourcc !== 'XMP ' && c.fourcc !== 'VP8X')
+      .filter((c) => c.fourcc !== 'XMP ' && c.fourcc !== 'VP8X' && !(binding > 1 && c.fourcc === C2PA_CHUNK))
       .map((c) => chunkBytes(bytes, c))
+  },
+
+  c2pa: {
+    find(bytes) {
+      const chunk = webpChunks(bytes).find((c) => c.fourcc === C2PA_CHUNK && isManifestStore(c.data))
+      return chunk && foundStore(chunk.data, chunk.start, chunk.end - chunk.start, 'the WebP C2PA chunk')
+    },
+    // Last, as the C2PA spec wants it; the RIFF size is final before anything is hashed.
+    reserve(bytes, length) {
+      const riffEnd = 8 + u32le(bytes, 4)
+      const padded = length + (length & 1)
+      const file = new Uint8Array(riffEnd + 8 + padded)
+      file.set(bytes.subarray(0, riffEnd))
+      putU32le(file, 4, file.length - 8)
+      file.set(utf8.encode(C2PA_CHUNK), riffEnd)
+      putU32le(file, riffEnd + 4, length)
+      return {
+        file,
+        start: riffEnd,
+        length: 8 + length,
+        fill(jumbf) {
+          if (jumbf.length !== length) throw new FormatError('the manifest store is not the size reserved for it')
+          file.set(jumbf, riffEnd + 8)
+        },
+      }
+    },
   },
 }
 

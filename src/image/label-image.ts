@@ -9,16 +9,20 @@ import type { SigningRole } from '../label/security-data'
 import { signLabel, type Signer } from '../label/signature'
 import { XmpError } from '../label/xmp'
 import { markImage, type MarkContext } from './mark-image'
+import { finishCredentials, readUpstream, type C2paOutcome, type C2paSigning } from '../c2pa/outcome'
 
 export interface LabelledFile {
   bytes: Uint8Array
   /** The label as written, signature included. */
   label: AigcLabel
+  /** What became of C2PA Content Credentials (written last, src/c2pa). */
+  c2pa: C2paOutcome
 }
 
 export interface Signing {
   signer: Signer
   role: SigningRole
+  c2pa?: C2paSigning
 }
 
 export async function labelFile(
@@ -35,9 +39,10 @@ export async function labelFile(
     return serializeLabel(written)
   }
   try {
-    if (explicit) return { bytes: await markImage(bytes, explicit, labelFor), label: written }
-    const json = await labelFor(() => format.content(bytes))
-    return { bytes: format.write(bytes, json), label: written }
+    const upstream = await readUpstream(bytes, format)
+    const labelled = explicit ? await markImage(bytes, explicit, labelFor) : format.write(bytes, await labelFor(() => format.content(bytes)))
+    const visibleMark = explicit ? { visibleMark: explicit.spec.text } : {}
+    return { ...(await finishCredentials(labelled, format, upstream, signing?.c2pa, { label: written, ...visibleMark })), label: written }
   } catch (error) {
     if (error instanceof XmpError) throw new FormatError(`the file's XMP packet cannot be updated: ${error.message}`)
     throw error

@@ -56,7 +56,8 @@ export function signingInput(label: AigcLabel, role: SigningRole, bindingHash?: 
 export interface SecurityData {
   signature: { algId: string; tbsType: string; value: string }
   publicKey: { algId: string; value: string; keyId?: string }
-  binding?: { algId: string; value: string }
+  /** `version`: which bytes the hash covers (formats/types.ts BindingVersion); absent means 1. */
+  binding?: { algId: string; value: string; version?: number }
 }
 
 /** The compact JSON string that goes into a ReservedCode field. */
@@ -65,7 +66,7 @@ export function serializeSecurityData({ signature, publicKey, binding }: Securit
     { Type: 'DS', AlgID: signature.algId, TBSData: { Type: signature.tbsType }, Signature: signature.value },
     { Type: 'PubKey', AlgID: publicKey.algId, ...(publicKey.keyId ? { KeyID: publicKey.keyId } : {}), KeyValue: publicKey.value },
   ]
-  if (binding) entries.push({ Type: 'Bindings', AlgID: binding.algId, Value: binding.value })
+  if (binding) entries.push({ Type: 'Bindings', AlgID: binding.algId, Value: binding.value, ...(binding.version ? { Version: binding.version } : {}) })
   return JSON.stringify({ SecurityData: { Type: 'TC260PG', Version: 1, PubSD: entries } })
 }
 
@@ -108,7 +109,7 @@ export function parseSecurityData(value: string): ParsedSecurityData {
     },
   }
   if (bindings && typeof bindings.AlgID === 'string' && typeof bindings.Value === 'string') {
-    data.binding = { algId: bindings.AlgID, value: bindings.Value }
+    data.binding = { algId: bindings.AlgID, value: bindings.Value, ...(typeof bindings.Version === 'number' ? { version: bindings.Version } : {}) }
   }
   return { ok: true, data, type: root.Type, version: root.Version, variants }
 }

@@ -7,6 +7,7 @@
 import { sm2 } from 'sm-crypto-v2'
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils'
 import type { AigcLabel } from './annex-e'
+import { CURRENT_BINDING, type BindingVersion } from '../formats/types'
 import { contentHash, HASH_OIDS, hashAlgorithmForOid, type ContentHashAlgorithm } from './content-hash'
 import {
   parseSecurityData,
@@ -88,8 +89,8 @@ export async function verifyInput(algId: string, publicKey: string, input: strin
   }
 }
 
-/** The content a binding covers, as parts; undefined when the caller has none to offer. */
-export type ContentParts = () => Iterable<Uint8Array>
+/** The content a binding of this version covers, as parts (formats/types.ts BindingVersion). */
+export type ContentParts = (binding?: BindingVersion) => Iterable<Uint8Array>
 
 /**
  * The label with the role's ReservedCode filled: a signature over the role's fields and,
@@ -97,13 +98,13 @@ export type ContentParts = () => Iterable<Uint8Array>
  */
 export async function signLabel(label: AigcLabel, role: SigningRole, signer: Signer, content?: ContentParts): Promise<AigcLabel> {
   const hashAlgorithm = BINDING_HASH[signer.algorithm]
-  const binding = content ? contentHash(hashAlgorithm, content()) : undefined
+  const binding = content ? contentHash(hashAlgorithm, content(CURRENT_BINDING)) : undefined
   const algId = SIGNATURE_OIDS[signer.algorithm]
   const signature = await signInput(signer, signingInput(label, role, binding))
   const securityData = serializeSecurityData({
     signature: { algId, tbsType: binding === undefined ? TBS_LABEL : TBS_LABEL_AND_BINDINGS, value: signature },
     publicKey: { algId, keyId: signer.keyId, value: signer.publicKey },
-    ...(binding === undefined ? {} : { binding: { algId: HASH_OIDS[hashAlgorithm], value: binding } }),
+    ...(binding === undefined ? {} : { binding: { algId: HASH_OIDS[hashAlgorithm], value: binding, version: CURRENT_BINDING } }),
   })
   return { ...label, [ROLE_FIELD[role]]: securityData }
 }
@@ -133,12 +134,13 @@ export interface VerifyContext {
 
 // A file's producer and platform signatures usually bind the same hash of the same content:
 // it is computed once per content and algorithm, not once per signature.
-const hashes = new WeakMap<ContentParts, Map<ContentHashAlgorithm, string>>()
+const hashes = new WeakMap<ContentParts, Map<string, string>>()
 
-function hashOf(content: ContentParts, algorithm: ContentHashAlgorithm): string {
-  const known = hashes.get(content) ?? new Map<ContentHashAlgorithm, string>()
-  const hash = known.get(algorithm) ?? contentHash(algorithm, content())
-  known.set(algorithm, hash)
+function hashOf(content: ContentParts, algorithm: ContentHashAlgorithm, binding: BindingVersion): string {
+  const known = hashes.get(content) ?? new Map<string, string>()
+  const key = `${algorithm}/${binding}`
+  const hash = known.get(key) ?? contentHash(algorithm, content(binding))
+  known.set(key, hash)
   hashes.set(content, known)
   return hash
 }
@@ -173,7 +175,9 @@ export async function checkLabelSignature(label: AigcLabel, role: SigningRole, c
     const hashAlgorithm = hashAlgorithmForOid(binding!.algId)
     if (!hashAlgorithm) return { ...described, status: 'unsupported', detail: `unknown content hash algorithm ${binding!.algId}` }
     if (!context.content) return { ...described, status: 'unsupported', detail: 'the content is bound but was not provided' }
-    if (hashOf(context.content, hashAlgorithm) !== binding!.value.toLowerCase()) {
+    const version = binding!.version ?? 1
+    if (version !== 1 && version !== CURRENT_BINDING) return { ...described, status: 'unsupported', detail: `unknown content binding version ${version}` }
+    if (hashOf(context.content, hashAlgorithm, version) !== binding!.value.toLowerCase()) {
       return { ...described, status: 'content-changed', detail: 'the signature is intact but the content is not the content it was made for' }
     }
   }

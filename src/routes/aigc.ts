@@ -13,7 +13,8 @@ import { LimitError } from '../limits'
 import { aiSourceType, inspect } from '../verify/inspect'
 import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
 import { applyForGrant } from '../unmark/grants'
-import { setLabelHeaders, type Omission } from './delivery'
+import { setC2paHeader, setLabelHeaders, type Omission } from './delivery'
+import type { C2paOutcome } from '../c2pa/outcome'
 import { labelTypedFile, mediaType, takesVisibleMark, typedFile, type TypedFile } from './file-label'
 import { cappedJson, readBody } from './body'
 import { uploadError } from './images'
@@ -70,7 +71,7 @@ aigc.post('/label', async (c) => {
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer')).catch(rethrowUpload)
-  return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested')
+  return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested', out.c2pa)
 })
 
 /**
@@ -95,7 +96,7 @@ aigc.post('/propagate', async (c) => {
   // Idempotent: this platform's intact propagation on this content, written the guide's way, is returned as it is.
   if (repeat && read.length === 1 && !read[0]!.variant) {
     const own = await checkLabelSignature(existing!, 'propagator', {
-      content: () => format.content(bytes),
+      content: (binding) => format.content(bytes, binding),
       isKnownKey: async (key) => (await publishedKey(c.env.DB, key))?.tenantId === tenant.id,
     })
     if (own.status === 'valid') {
@@ -118,7 +119,7 @@ aigc.post('/propagate', async (c) => {
   const text = PROPAGATION_MARK_TEXT[label.Label]
   const marks = explicit ? (text ? { text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
   const out = await labelTypedFile(file, label, marks, await signing(c, 'propagator')).catch(rethrowUpload)
-  return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested')
+  return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested', out.c2pa)
 })
 
 /**
@@ -152,9 +153,10 @@ function rethrowLimit(error: unknown): never {
   throw error instanceof LimitError ? uploadError(error) : error
 }
 
-function fileResponse(bytes: Uint8Array, type: string, labels: AigcLabel[], omission: Omission): Response {
+function fileResponse(bytes: Uint8Array, type: string, labels: AigcLabel[], omission: Omission, c2pa?: C2paOutcome): Response {
   const headers = new Headers({ 'content-type': type })
   setLabelHeaders(headers, labels, omission)
+  if (type.startsWith('image/')) setC2paHeader(headers, c2pa ? [c2pa] : [])
   return new Response(bytes, { headers })
 }
 

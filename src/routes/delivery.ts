@@ -8,6 +8,7 @@ import { serializeLabel, type AigcLabel } from '../label/annex-e'
 import { checkGrant, recordDelivery, type GrantCheck } from '../unmark/grants'
 import { requestInfo, type AppEnv } from './types'
 import { isRecord } from '../guards'
+import type { C2paOutcome } from '../c2pa/outcome'
 
 /**
  * Why the explicit label is not in the content, or undefined when it is applied: left out
@@ -72,4 +73,9 @@ export function setLabelHeaders(headers: Headers, labels: AigcLabel[], omission:
   const [status, reason] = omission ? EXPLICIT[omission] : ['applied']
   headers.set('X-AIGC-Explicit', status)
   if (reason) headers.set('X-AIGC-Explicit-Reason', reason)
+}
+
+/** `X-AIGC-C2PA`: what became of each image's Content Credentials, in order (src/c2pa/outcome.ts). */
+export function setC2paHeader(headers: Headers, outcomes: C2paOutcome[]): void {
+  if (outcomes.length) headers.set('X-AIGC-C2PA', outcomes.map((o) => o.action).join(', '))
 }

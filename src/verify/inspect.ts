@@ -8,6 +8,8 @@ import { explicitLabelProblem } from '../label/rules'
 import { checkLabelSignature, type SignatureReport, type VerifyContext } from '../label/signature'
 import { ROLE_FIELD, type SigningRole } from '../label/security-data'
 import { readFound, type CarrierFormat, type CarrierVariant, type FoundLabel } from '../formats'
+import type { BindingVersion } from '../formats/types'
+import { c2paReport, type C2paReport } from './c2pa-report'
 import { concat, fromUtf8 } from '../formats/bytes'
 import { visibleText } from '../formats/html'
 import { LIMITS } from '../limits'
@@ -42,6 +44,8 @@ export interface Inspection {
   /** No label, but metadata says the content is AI-generated: what `/propagate` should be told. */
   propagate?: { state: 'suspected'; reason: string }
   findings: Finding[]
+  /** Images: C2PA Content Credentials (verify/c2pa-report.ts). */
+  c2pa?: C2paReport
 }
 
 const MEANINGS: Record<string, string> = {
@@ -67,7 +71,7 @@ export function aiSourceType(found: FoundLabel[]): string | undefined {
 }
 
 export async function inspect(bytes: Uint8Array, format: CarrierFormat, context: Omit<VerifyContext, 'content'>): Promise<Inspection> {
-  const content = () => format.content(bytes)
+  const content = (binding?: BindingVersion) => format.content(bytes, binding)
   const findings: Finding[] = []
   const labels: DetectedLabel[] = []
   const found = readFound(bytes, format)
@@ -128,6 +132,8 @@ export async function inspect(bytes: Uint8Array, format: CarrierFormat, context:
     ...(sourceType && parsedLabels.length === 0 ? { propagate: { state: 'suspected' as const, reason: `IPTC DigitalSourceType ${sourceType}, without an implicit label` } } : {}),
     findings,
   }
+  const c2pa = await c2paReport(bytes, format)
+  if (c2pa) inspection.c2pa = c2pa
   const visible = VISIBLE_TEXT[format.name]
   if (visible) inspection.explicit = explicitTextLabel(visible(concat([...content()])))
   return inspection

@@ -53,7 +53,7 @@ describe('SecurityData in ReservedCode1', () => {
     expect(ds.Signature).toMatch(/^30[0-9a-f]+$/) // DER SEQUENCE of r, s
     expect(pub).toEqual({ Type: 'PubKey', AlgID: '1.2.156.10197.1.501', KeyID: key.keyId, KeyValue: key.publicKey })
     expect(pub.KeyValue).toMatch(/^04[0-9a-f]{128}$/)
-    expect(bindings).toEqual({ Type: 'Bindings', AlgID: '1.2.156.10197.1.401', Value: contentHash('SM3', [encode('content')]) })
+    expect(bindings).toEqual({ Type: 'Bindings', AlgID: '1.2.156.10197.1.401', Value: contentHash('SM3', [encode('content')]), Version: 2 })
     // Compact, and escaped as \" inside the Annex E JSON, which still passes the character rules.
     expect(label.ReservedCode1).not.toMatch(/\s/)
     expect(serializeLabel(label)).toContain('"ReservedCode1":"{\\"SecurityData\\":')

@@ -1,0 +1,99 @@
+/**
+ * Content Credentials through labelling, judged by c2pa-rs (its wasm build): the model's
+ * manifest becomes our manifest's parentOf ingredient, everything validates together with
+ * the TC260 label, and one changed pixel byte breaks both.
+ */
+import { readFileSync } from 'node:fs'
+import { initSync, WasmReader } from '@contentauth/c2pa-wasm'
+import sharp from 'sharp'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { C2paFormat } from '../../src/c2pa/asset'
+import { developmentChain } from '../../src/c2pa/dev-chain'
+import type { C2paCredential } from '../../src/c2pa/sign'
+import { jpeg, jpegSegments } from '../../src/formats/jpeg'
+import { png } from '../../src/formats/png'
+import { webp } from '../../src/formats/webp'
+import { labelFile } from '../../src/image/label-image'
+import { createLabel } from '../../src/label/annex-e'
+import { generateKeyPair } from '../../src/label/signature'
+import { inspect } from '../../src/verify/inspect'
+import { imageDataAt, modelSigned } from '../c2pa/model-sign'
+
+initSync({ module: readFileSync('node_modules/@contentauth/c2pa-wasm/pkg/c2pa_bg.wasm') })
+
+interface ReadStore {
+  active_manifest: string
+  validation_state: string
+  validation_results?: { activeManifest?: { failure: { code: string }[] } }
+  manifests: Record<string, { ingredients?: { relationship: string; active_manifest?: string; validation_results?: { activeManifest?: { failure: unknown[] } } }[]; assertions: { label: string; data: { actions?: { action: string; description?: string; digitalSourceType?: string }[] } }[] }>
+}
+
+let model: C2paCredential
+let gateway: C2paCredential
+let anchors: string
+beforeAll(async () => {
+  const m = await developmentChain('Test Model Co')
+  const g = await developmentChain('Test Gateway Operator')
+  model = m.credential
+  gateway = g.credential
+  anchors = [m.root, g.root].map((c) => c.toString('pem')).join('\n')
+})
+
+async function c2paRs(bytes: Uint8Array, mime: string): Promise<ReadStore> {
+  const reader = await WasmReader.fromBytes(mime, bytes, JSON.stringify({ trust: { trust_anchors: anchors } }))
+  return JSON.parse(reader.json()) as ReadStore
+}
+
+const failures = (store: ReadStore) => store.validation_results?.activeManifest?.failure.map((f) => f.code) ?? []
+
+const IMAGES: [C2paFormat, () => Promise<Uint8Array>, number][] = [
+  [png as C2paFormat, () => sharp({ create: { width: 96, height: 64, channels: 3, background: '#3366aa' } }).png().toBuffer().then((b) => new Uint8Array(b)), 0],
+  // A store over 64 KB: several APP11 segments, as real-world files with thumbnails have.
+  [jpeg as C2paFormat, () => sharp({ create: { width: 96, height: 64, channels: 3, background: '#aa6633' } }).jpeg().toBuffer().then((b) => new Uint8Array(b)), 150_000],
+  [webp as C2paFormat, () => sharp({ create: { width: 96, height: 64, channels: 3, background: '#33aa66' } }).webp().toBuffer().then((b) => new Uint8Array(b)), 0],
+]
+
+describe.each(IMAGES)('%s', (format, image, padding) => {
+  it('re-signs: our manifest validates in c2pa-rs with the model manifest as its parentOf ingredient, and the TC260 label verifies too', async () => {
+    const upstream = await modelSigned(await image(), format, model, padding)
+    const before = await c2paRs(upstream.bytes, format.mime)
+    expect(failures(before)).toEqual([])
+    const key = await generateKeyPair('Ed25519')
+    const label = createLabel({ producer: 'TESTPRODUCER', produceId: crypto.randomUUID() })
+    const out = await labelFile(upstream.bytes, format, label, undefined, {
+      signer: { keyId: 'k1', ...key },
+      role: 'producer',
+      c2pa: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } },
+    })
+    expect(out.c2pa.action).toBe('re-signed')
+    if (padding) expect(jpegSegments(upstream.bytes).segments.filter((s) => s.marker === 0xeb).length).toBeGreaterThan(2)
+    expect(out.c2pa.upstream).toMatchObject({ state: 'valid', claimGenerator: 'test-image-model/1.0' })
+    const store = await c2paRs(out.bytes, format.mime)
+    expect(failures(store)).toEqual([])
+    expect(store.validation_state, JSON.stringify(store.validation_results)).toBe('Trusted')
+    const ours = store.manifests[store.active_manifest]!
+    expect(ours.ingredients).toHaveLength(1)
+    expect(ours.ingredients![0]).toMatchObject({ relationship: 'parentOf', active_manifest: upstream.label })
+    expect(ours.ingredients![0]!.validation_results?.activeManifest?.failure).toEqual([])
+    const actions = ours.assertions.find((a) => a.label.startsWith('c2pa.actions'))!.data.actions!.map((a) => a.action)
+    expect(actions).toEqual(['c2pa.opened', 'c2pa.edited.metadata'])
+    expect(ours.assertions.some((a) => a.label === 'org.example.tc260.label')).toBe(true)
+
+    const report = await inspect(out.bytes, format, { isKnownKey: () => true })
+    expect(report.labels[0]!.signatures![0]!.status).toBe('valid')
+
+    const changed = out.bytes.slice()
+    changed[imageDataAt(out.bytes, format)]! ^= 1
+    const broken = await c2paRs(changed, format.mime).catch(() => undefined)
+    if (broken) expect(failures(broken)).toContain('assertion.dataHash.mismatch')
+    expect((await inspect(changed, format, { isKnownKey: () => true })).labels[0]?.signatures?.[0]?.status).toBe('content-changed')
+  })
+
+  it('without a C2PA signer, strips the model manifest and says what it said', async () => {
+    const upstream = await modelSigned(await image(), format, model, padding)
+    const key = await generateKeyPair('Ed25519')
+    const out = await labelFile(upstream.bytes, format, createLabel({ producer: 'TESTPRODUCER', produceId: 'p1' }), undefined, { signer: { keyId: 'k1', ...key }, role: 'producer' })
+    expect(out.c2pa).toMatchObject({ action: 'stripped', upstream: { state: 'valid', actions: [{ action: 'c2pa.created', softwareAgent: 'gpt-image-1' }] } })
+    expect(format.c2pa.find(out.bytes)).toBeUndefined()
+  })
+})
