@@ -59,6 +59,16 @@ export default defineConfig({
         },
       },
       {
+        // The console in headless Chromium against the gateway as `npm start` runs it.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
         // Real clients (openai, @anthropic-ai/sdk, the AI SDK, LangChain) against the gateway
         // in workerd and an upstream replaying recorded provider answers.
         test: {

@@ -169,8 +169,9 @@ async function tenantPage(id, section) {
   render(h('h2', {}, `${t('tenant')} ${tenant.id}: ${tenant.name}`), tabs, await views[section](tenant, path))
 }
 
-function select(options, value, labels = options) {
-  return h('select', {}, options.map((option, i) => h('option', { value: option, selected: option === value }, labels[i])))
+/** A <select> whose option labels come from the STRINGS entry `names`. */
+function select(options, value, names) {
+  return h('select', {}, options.map((option) => h('option', { value: option, selected: option === value }, STRINGS[lang][names][option])))
 }
 
 function settingsView(tenant, path) {
@@ -178,9 +179,9 @@ function settingsView(tenant, path) {
   const percent = (value) => h('input', { type: 'number', step: '0.1', min: '0', max: '50', value: (value * 100).toFixed(1) })
   const controls = {
     textText: h('input', { value: text.text }),
-    textPosition: select(TEXT_POSITIONS, text.position),
+    textPosition: select(TEXT_POSITIONS, text.position, 'textPositions'),
     imageText: h('input', { value: image.text }),
-    imagePosition: select(POSITIONS, image.position),
+    imagePosition: select(POSITIONS, image.position, 'positions'),
     heightRatio: percent(image.heightRatio),
     marginRatio: percent(image.marginRatio),
     color: h('input', { type: 'color', value: image.color.toLowerCase() }),

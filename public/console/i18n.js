@@ -92,6 +92,8 @@ export const STRINGS = {
     fields: '字段',
     error: '出错：',
     back: '返回',
+    positions: { 'top-left': '左上', top: '上', 'top-right': '右上', left: '左', right: '右', 'bottom-left': '左下', bottom: '下', 'bottom-right': '右下' },
+    textPositions: { start: '开头', end: '结尾', both: '开头和结尾' },
   },
   en: {
     title: 'AIGC Label Gateway console',
@@ -185,5 +187,7 @@ export const STRINGS = {
     fields: 'Fields',
     error: 'Error: ',
     back: 'Back',
+    positions: { 'top-left': 'top left', top: 'top', 'top-right': 'top right', left: 'left', right: 'right', 'bottom-left': 'bottom left', bottom: 'bottom', 'bottom-right': 'bottom right' },
+    textPositions: { start: 'start', end: 'end', both: 'start and end' },
   },
 }
