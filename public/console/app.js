@@ -158,14 +158,14 @@ function createTenantForm() {
 
 // ——— One tenant ———
 
-const SECTIONS = ['settings', 'keys', 'unmark', 'log']
+const SECTIONS = ['settings', 'details', 'keys', 'unmark', 'log']
 
 async function tenantPage(id, section) {
   const path = `/admin/tenants/${encodeURIComponent(id)}`
   const tenant = await json('GET', path)
   const tabs = h('nav', { class: 'tabs', 'aria-label': t('tenant') }, SECTIONS.map((name) =>
     h('a', { href: `#/tenants/${encodeURIComponent(id)}/${name}`, 'aria-current': name === section ? 'page' : null }, t(name))))
-  const views = { settings: settingsView, keys: keysView, unmark: unmarkView, log: logView }
+  const views = { settings: settingsView, details: detailsView, keys: keysView, unmark: unmarkView, log: logView }
   render(h('h2', {}, `${t('tenant')} ${tenant.id}: ${tenant.name}`), tabs, await views[section](tenant, path))
 }
 
@@ -248,6 +248,34 @@ function settingsView(tenant, path) {
   saveSlot)
   preview()
   return h('div', { class: 'split' }, form, previewSlot)
+}
+
+/** Name, provider code, upstream and browser origins; the upstream key only when a new one is typed. */
+function detailsView(tenant, path) {
+  const inputs = {
+    name: h('input', { required: true, value: tenant.name }),
+    providerCode: h('input', { required: true, value: tenant.providerCode }),
+    baseUrl: h('input', { type: 'url', required: true, value: tenant.upstream.baseUrl }),
+    apiKey: h('input', { type: 'password', autocomplete: 'off', placeholder: '••••••' }),
+    corsOrigins: h('input', { value: (tenant.corsOrigins ?? []).join(', ') }),
+  }
+  const slot = h('div', { 'aria-live': 'polite' })
+  return h('form', { onsubmit: async (event) => {
+    event.preventDefault()
+    slot.replaceChildren()
+    const upstream = { baseUrl: inputs.baseUrl.value, ...(inputs.apiKey.value ? { apiKey: inputs.apiKey.value } : {}) }
+    const corsOrigins = inputs.corsOrigins.value.split(',').map((o) => o.trim()).filter(Boolean)
+    try {
+      await json('PATCH', path, { body: { name: inputs.name.value, providerCode: inputs.providerCode.value, upstream, corsOrigins } })
+      inputs.apiKey.value = ''
+      slot.replaceChildren(alertBox(t('saved'), 'ok'))
+    } catch (error) {
+      slot.replaceChildren(alertBox(t('refused') + error.message))
+    }
+  } },
+  field(t('name'), inputs.name), field(t('providerCode'), inputs.providerCode), field(t('upstreamUrl'), inputs.baseUrl),
+  field(t('newUpstreamKey'), inputs.apiKey), field(t('corsOrigins'), inputs.corsOrigins),
+  h('button', { type: 'submit' }, t('save')), slot)
 }
 
 function copyable(secret) {

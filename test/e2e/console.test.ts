@@ -128,6 +128,13 @@ describe('the console', () => {
     await page.getByRole('status').filter({ hasText: '已保存' }).waitFor()
     const saved = (await (await adminApi('GET', `/admin/tenants/${id}`)).json()) as { labels: { image: { heightRatio: number; position: string } } }
     expect(saved.labels.image).toMatchObject({ heightRatio: 0.08, position: 'top-left' })
+
+    // The details tab changes the name; an empty key field keeps the upstream key.
+    await page.goto(`${base}/console/#/tenants/${id}/details`)
+    await page.getByLabel('名称', { exact: true }).fill('Acme AI 2')
+    await page.getByRole('button', { name: '保存' }).click()
+    await page.getByRole('status').filter({ hasText: '已保存' }).waitFor()
+    expect(((await (await adminApi('GET', `/admin/tenants/${id}`)).json()) as { name: string }).name).toBe('Acme AI 2')
     await page.close()
   })
 
