@@ -8,7 +8,7 @@ import { FormatError, type CarrierFormat } from '../formats'
 import type { SigningRole } from '../label/security-data'
 import { signLabel, type Signer } from '../label/signature'
 import { XmpError } from '../label/xmp'
-import { markImage, type MarkContext } from './mark-image'
+import { markImage, takesWatermark, type MarkContext } from './mark-image'
 
 export interface LabelledFile {
   bytes: Uint8Array
@@ -35,7 +35,13 @@ export async function labelFile(
     return serializeLabel(written)
   }
   try {
-    if (explicit) return { bytes: await markImage(bytes, explicit, labelFor), label: written }
+    if (explicit) {
+      const watermarker = takesWatermark(format.name) ? explicit.watermark : undefined
+      const embedding = await watermarker?.embedding(label)
+      const out = await markImage(bytes, explicit, labelFor, embedding)
+      await watermarker?.record(written, out)
+      return { bytes: out, label: written }
+    }
     const json = await labelFor(() => format.content(bytes))
     return { bytes: format.write(bytes, json), label: written }
   } catch (error) {

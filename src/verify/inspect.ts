@@ -11,6 +11,7 @@ import { readFound, type CarrierFormat, type CarrierVariant, type FoundLabel } f
 import { concat, fromUtf8 } from '../formats/bytes'
 import { visibleText } from '../formats/html'
 import { LIMITS } from '../limits'
+import type { WatermarkReport } from './watermark-report'
 
 export interface Finding {
   level: 'error' | 'warning' | 'info'
@@ -41,10 +42,12 @@ export interface Inspection {
   explicit?: { found: boolean; text?: string }
   /** No label, but metadata says the content is AI-generated: what `/propagate` should be told. */
   propagate?: { state: 'suspected'; reason: string }
+  /** Images: the invisible watermark, when the caller looked for it (watermark-report.ts). */
+  watermark?: WatermarkReport
   findings: Finding[]
 }
 
-const MEANINGS: Record<string, string> = {
+export const MEANINGS: Record<string, string> = {
   '1': '属于: AI-generated (Label 1)',
   '2': '可能: possibly AI-generated (Label 2)',
   '3': '疑似: suspected AI-generated (Label 3)',
