@@ -61,7 +61,8 @@ async function reencodeAsJpeg(bytes: Uint8Array, format: 'png' | 'jpeg', quality
   return codecs.encodeJpeg(await codecs.decode(format, bytes), quality)
 }
 
-describe('the invisible watermark through /v1/aigc/label and /v1/aigc/detect', () => {
+// Each case decodes and scans whole images in workerd: seconds on a loaded machine.
+describe('the invisible watermark through /v1/aigc/label and /v1/aigc/detect', { timeout: 30_000 }, () => {
   for (const [name, make, format] of [['PNG', png, 'png'], ['JPEG', jpeg, 'jpeg']] as const) {
     it(`resolves a ${name} whose metadata was stripped to the exact label record`, async () => {
       const t = await createTenant()

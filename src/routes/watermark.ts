@@ -9,7 +9,7 @@ import { imageSize } from '../image/mark-image'
 import { codecs } from '../image/runtime'
 import type { Watermarker } from '../image/watermarker'
 import { contentHash } from '../label/content-hash'
-import { checkLimit } from '../limits'
+import { LIMITS } from '../limits'
 import { detectWatermark, PAYLOAD_VERSION, payloadBits, produceTag, readPayload, watermarkKeys, type WatermarkKey } from '../watermark'
 import { WATERMARK_SCHEME, type WatermarkReport } from '../verify/watermark-report'
 import type { AppEnv } from './types'
@@ -61,7 +61,8 @@ export async function readWatermark(c: Context<AppEnv>, bytes: Uint8Array, forma
   const keys = liveKeys(c)
   if (!keys || (format.name !== 'png' && format.name !== 'jpeg' && format.name !== 'webp')) return undefined
   const { width, height } = imageSize(bytes, format.name)
-  checkLimit('imageDecodedPixels', width * height, `${width}×${height} pixels to look for the watermark in`)
+  // Detect decodes whole: beyond the decoded-pixel budget the metadata report stands alone.
+  if (width * height > LIMITS.imageDecodedPixels.max) return undefined
   const pixels = await codecs.decode(format.name, bytes).catch((error: unknown) => {
     // Pixels that cannot be decoded hold no watermark to report; the metadata report stands.
     if (error instanceof FormatError) return undefined
