@@ -4,6 +4,7 @@ import { linearParsing } from './linear-parsing'
 import { profileWorkerd } from './profile-workerd'
 import { sseThroughput } from './sse-throughput'
 import { workerdBench } from './workerd'
+import { watermarkBench } from './watermark'
 
 // `npm run bench` runs what users get (workerd) and the quick core figures in a few minutes;
 // `npm run bench core` (the core's image figures and peak memory, ~12 min) and
@@ -17,5 +18,6 @@ if (!only || only === 'text') {
   console.log()
 }
 if (!only || only === 'parsing') console.log(linearParsing().join('\n'))
+if (!only || only === 'watermark') console.log((await watermarkBench()).join('\n'), '\n')
 if (only === 'core') console.log((await imageBench()).join('\n'))
 if (only === 'profile') console.log((await profileWorkerd()).join('\n'))

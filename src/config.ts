@@ -18,6 +18,11 @@ export interface Env {
   ADMIN_TOKEN?: string
   /** Secret the upstream API keys are encrypted with (AES-GCM, key derived by HKDF). */
   MASTER_KEY?: string
+  /**
+   * The invisible watermark's secret: `secret`, or `epoch:secret,…` (the first embeds, all
+   * are tried on detect). Unset: a key derived from MASTER_KEY (epoch 0).
+   */
+  WATERMARK_KEY?: string
   /** Per-IP limit of unauthenticated detection; without it, public detection is unlimited. */
   PUBLIC_DETECT_LIMITER?: RateLimit
   /** "on" seeds the demo tenant outside development too. */
@@ -29,6 +34,8 @@ export interface GatewayConfig {
   /** Undefined when the admin API must not be served. */
   adminToken: string | undefined
   masterKey: string | undefined
+  /** Never in a response or a log line. */
+  watermarkSecret: string | undefined
   demoTenant: boolean
 }
 
@@ -40,10 +47,13 @@ const MIN_ADMIN_TOKEN_LENGTH = 16
 export function resolveConfig(env: Env): GatewayConfig {
   const development = env.GATEWAY_ENV === 'development'
   const adminToken = env.ADMIN_TOKEN ?? (development ? DEV_ADMIN_TOKEN : undefined)
+  const masterKey = env.MASTER_KEY || (development ? DEV_MASTER_KEY : undefined)
   return {
     development,
     adminToken: development || (adminToken?.length ?? 0) >= MIN_ADMIN_TOKEN_LENGTH ? adminToken : undefined,
-    masterKey: env.MASTER_KEY || (development ? DEV_MASTER_KEY : undefined),
+    masterKey,
+    // Derived, not the master key itself: the watermark key is hashed into a tile anyone can estimate from many images.
+    watermarkSecret: env.WATERMARK_KEY || (masterKey && `0:derived-from-master-key/${masterKey}`),
     demoTenant: development || env.DEMO_TENANT === 'on',
   }
 }

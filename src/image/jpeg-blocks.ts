@@ -20,20 +20,26 @@
  */
 import { concat, FormatError, u16be } from '../formats/bytes'
 import { blendRow, type Placement } from '../label/image-mark'
-import { forwardDct, inverseDct, toByte } from './jpeg-dct'
+import { dctCoefficients, forwardDct, inverseDct, toByte, ZIGZAG } from './jpeg-dct'
 import { BitReader, BitWriter, CHROMA, decodeBlock, dhtPayload, encodeBlock, K3, LUMA, readHuffmanTables, type ScanTables } from './jpeg-entropy'
 import { DHT, DQT, DRI, isSingleSequentialScan, quantPrecisions, readFrame, readScan, scanTables, SOF0, SOF1, SOF2, type Component, type Frame, type Scan } from './jpeg-frame'
 import { recodeMcus } from './jpeg-splice'
+import { bandGain, amplitudeAt, TileWatermark, type WatermarkEmbedding } from '../watermark'
 
 /** Progressive files are decoded whole into coefficient planes; beyond this they are refused. */
 const MAX_COEFFICIENT_BYTES = 64 * 1024 * 1024
 
 /** The marked file (no label yet), or undefined when this JPEG is not one this path codes. */
-export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Array | undefined {
+export function markJpegBlocks(bytes: Uint8Array, placement: Placement, watermark?: WatermarkEmbedding): Uint8Array | undefined {
   const frame = readFrame(bytes)
   if (!frame) return undefined
   const scan = readScan(bytes, frame.firstScan, frame)
-  if (!isSingleSequentialScan(frame, scan)) return markBuffered(bytes, frame, placement)
+  // A luma plane below full resolution would put more than two chips in a block: the pixel path takes it.
+  if (watermark && (frame.components[0]!.h !== frame.hmax || frame.components[0]!.v !== frame.vmax)) return undefined
+  const mark = watermark && new TileWatermark(frame.width, frame.height, watermark.key, watermark.payload)
+  if (!isSingleSequentialScan(frame, scan)) return markBuffered(bytes, frame, placement, mark)
+  // The watermark changes every luma block: the scan is coded again, an MCU row at a time.
+  if (mark) return codeScan(bytes, frame, scan, scanTables(frame, scan, frame.tables), placement, mark)
   const band = markedMcus(frame, placement)
   const columns = band.right - band.left + 1
   const mcus: number[] = []
@@ -45,7 +51,7 @@ export function markJpegBlocks(bytes: Uint8Array, placement: Placement): Uint8Ar
 }
 
 /** Every MCU decoded and coded again with the Annex K tables, the mark's ones through pixels. */
-function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, fileTables: ScanTables[], placement: Placement): Uint8Array | undefined {
+function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, fileTables: ScanTables[], placement: Placement, mark?: TileWatermark): Uint8Array | undefined {
   const { mcusPerLine, mcuRows, blocksPerMcu, components } = frame
   const band = markedMcus(frame, placement)
   const reader = new BitReader(bytes, scan.dataStart)
@@ -73,6 +79,7 @@ function codeScan(bytes: Uint8Array, frame: Frame, scan: Scan, fileTables: ScanT
       }
     }
     if (my >= band.top && my <= band.bottom) markBand(frame, row, band.left, my, band.left, band.right, placement)
+    if (mark) watermarkMcuRow(frame, row, my, mark)
     for (let at = 0, b = 0; at < row.length; at += 64, b = (b + 1) % plan.length) {
       const ci = plan[b]!
       encodePred[ci] = encodeBlock(writer, ci === 0 ? LUMA : CHROMA, row, at, encodePred[ci]!)
@@ -101,7 +108,7 @@ function markedMcus(frame: Frame, placement: Placement) {
  * coefficient planes (successive approximation included), then written as one sequential
  * scan with the Annex K tables and the mark coded in, quantisation tables unchanged.
  */
-function markBuffered(bytes: Uint8Array, frame: Frame, placement: Placement): Uint8Array | undefined {
+function markBuffered(bytes: Uint8Array, frame: Frame, placement: Placement, mark: TileWatermark | undefined): Uint8Array | undefined {
   const { components, mcusPerLine, mcuRows, blocksPerMcu } = frame
   const planeBytes = components.reduce((sum, c) => sum + mcusPerLine * c.h * mcuRows * c.v * 128, 0)
   if (planeBytes > MAX_COEFFICIENT_BYTES) return undefined
@@ -126,6 +133,7 @@ function markBuffered(bytes: Uint8Array, frame: Frame, placement: Placement): Ui
       })
     }
     if (my >= band.top && my <= band.bottom) markBand(frame, row, band.left, my, band.left, band.right, placement)
+    if (mark) watermarkMcuRow(frame, row, my, mark)
     for (let mx = 0, at = 0; mx < mcusPerLine; mx++) {
       components.forEach((c, ci) => {
         for (let b = 0; b < c.h * c.v; b++, at += 64) encodePred[ci] = encodeBlock(writer, ci === 0 ? LUMA : CHROMA, row, at, encodePred[ci]!)
@@ -324,4 +332,59 @@ function markBand(frame: Frame, row: Int16Array, first: number, my: number, left
     }
     forwardDct(samples, c.quant, row, at)
   })
+}
+
+/** Unit-amplitude DCTs of the chip signs a block can hold, by their layout (see blockPatternKey). */
+const blockPatterns = new Map<number, Float64Array>()
+
+/**
+ * The watermark on MCU row `my` in the coefficient domain: per luma block, the pattern's
+ * DCT (unit chips times the block's amplitude) added and requantised with the file's own
+ * table. The mask is the block's AC energy (its pixel deviation), the gain the band's, as
+ * on pixels. Chips are at least 4 pixels, so a block spans at most two chips each way.
+ */
+function watermarkMcuRow(frame: Frame, row: Int16Array, my: number, mark: TileWatermark): void {
+  const luma = frame.components[0]!
+  const blocks = luma.h * luma.v
+  const count = frame.mcusPerLine * blocks
+  const texture = new Float64Array(count)
+  const at = (i: number) => (Math.floor(i / blocks) * frame.blocksPerMcu + luma.offset + (i % blocks)) * 64
+  for (let i = 0; i < count; i++) {
+    let energy = 0
+    for (let k = 1; k < 64; k++) energy += (row[at(i) + k]! * luma.quant[ZIGZAG[k]!]!) ** 2
+    texture[i] = Math.sqrt(energy) / 8
+  }
+  const gain = bandGain(texture)
+  for (let i = 0; i < count; i++) {
+    const mx = Math.floor(i / blocks)
+    const b = i % blocks
+    // The block's top-left image pixel (luma is at full resolution here).
+    const x0 = (mx * luma.h + (b % luma.h)) * 8
+    const y0 = (my * luma.v + Math.floor(b / luma.h)) * 8
+    if (x0 >= frame.width || y0 >= frame.height) continue
+    const unit = blockPattern(mark, x0, y0)
+    const amplitude = amplitudeAt(gain, texture[i]!)
+    const base = at(i)
+    for (let k = 0; k < 64; k++) {
+      const step = Math.round((amplitude * unit[k]!) / luma.quant[ZIGZAG[k]!]!)
+      if (step) row[base + k] = Math.max(-2047, Math.min(2047, row[base + k]! + step))
+    }
+  }
+}
+
+function blockPattern(mark: TileWatermark, x0: number, y0: number): Float64Array {
+  const chip = mark.chipPixels
+  // Where the next chip starts inside the block (8 when it does not), and the four signs.
+  const splitX = Math.min(8, chip - (x0 % chip))
+  const splitY = Math.min(8, chip - (y0 % chip))
+  const signs = [mark.sign(x0, y0), mark.sign(x0 + chip, y0), mark.sign(x0, y0 + chip), mark.sign(x0 + chip, y0 + chip)]
+  const key = (splitX * 9 + splitY) * 16 + signs.reduce((k, s, i) => k | ((s > 0 ? 1 : 0) << i), 0)
+  let unit = blockPatterns.get(key)
+  if (!unit) {
+    const samples = new Float64Array(64)
+    for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) samples[y * 8 + x] = signs[(x >= splitX ? 1 : 0) + (y >= splitY ? 2 : 0)]!
+    unit = dctCoefficients(samples)
+    blockPatterns.set(key, unit)
+  }
+  return unit
 }

@@ -54,6 +54,19 @@ export function forwardDct(samples: Float64Array, quant: Uint16Array, block: Int
   }
 }
 
+/** 8 × 8 samples (no level shift) → DCT coefficients in zig-zag order, not quantised. */
+export function dctCoefficients(samples: Float64Array): Float64Array {
+  const out = new Float64Array(64)
+  for (let v = 0; v < 8; v++) {
+    for (let u = 0; u < 8; u++) {
+      let s = 0
+      for (let y = 0; y < 8; y++) for (let x = 0; x < 8; x++) s += COS[v * 8 + y]! * COS[u * 8 + x]! * samples[y * 8 + x]!
+      out[INVERSE_ZIGZAG[v * 8 + u]!] = s
+    }
+  }
+  return out
+}
+
 export const toByte = (v: number) => Math.min(255, Math.max(0, Math.round(v)))
 
 const INVERSE_ZIGZAG = Uint8Array.from({ length: 64 }, (_, natural) => ZIGZAG.indexOf(natural))

@@ -8,7 +8,7 @@ import { FormatError, type CarrierFormat } from '../formats'
 import type { SigningRole } from '../label/security-data'
 import { signLabel, type Signer } from '../label/signature'
 import { XmpError } from '../label/xmp'
-import { markImage, type MarkContext } from './mark-image'
+import { markImage, takesWatermark, type MarkContext } from './mark-image'
 import { finishCredentials, readUpstream, type C2paOutcome, type C2paSigning } from '../c2pa/outcome'
 
 export interface LabelledFile {
@@ -40,9 +40,15 @@ export async function labelFile(
   }
   try {
     const upstream = await readUpstream(bytes, format)
-    const labelled = explicit ? await markImage(bytes, explicit, labelFor) : format.write(bytes, await labelFor(() => format.content(bytes)))
-    const visibleMark = explicit ? { visibleMark: explicit.spec.text } : {}
-    return { ...(await finishCredentials(labelled, format, upstream, signing?.c2pa, { label: written, ...visibleMark })), label: written }
+    const watermarker = explicit && takesWatermark(format.name) ? explicit.watermark : undefined
+    const labelled = explicit
+      ? await markImage(bytes, explicit, labelFor, await watermarker?.embedding(label))
+      : format.write(bytes, await labelFor(() => format.content(bytes)))
+    const visibleMark = explicit?.spec ? { visibleMark: explicit.spec.text } : {}
+    const finished = await finishCredentials(labelled, format, upstream, signing?.c2pa, { label: written, ...visibleMark })
+    // The row names the file as delivered: after the Content Credentials are settled.
+    await watermarker?.record(written, finished.bytes)
+    return { ...finished, label: written }
   } catch (error) {
     if (error instanceof XmpError) throw new FormatError(`the file's XMP packet cannot be updated: ${error.message}`)
     throw error

@@ -17,22 +17,39 @@ import type { Pixels, RasterCodecs } from './codecs'
 import { markGif } from './gif-mark'
 import { markJpegBlocks } from './jpeg-blocks'
 import { markPngStrips, pngHeader, stripLayout, type LabelFor, type PngHeader } from './png-mark'
+import { embedWatermark, type WatermarkEmbedding } from '../watermark'
+import type { Watermarker } from './watermarker'
 
 export interface MarkContext {
-  spec: ImageMarkSpec
+  /** The visible mark; without it only the watermark goes on the pixels. */
+  spec: ImageMarkSpec | undefined
   font: ArrayBuffer
   codecs: RasterCodecs
+  /** The invisible watermark, added after the visible mark in the same pass (not on GIF). */
+  watermark?: Watermarker
 }
 
-/** The image with the visible mark and exactly one implicit label, from `labelFor`. */
-export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: LabelFor): Promise<Uint8Array> {
+const NO_MARK: Placement = { overlay: { width: 0, height: 0, rgba: new Uint8ClampedArray(0), inkTop: 0, inkBottom: 0 }, x: 0, y: 0 }
+
+/** The formats whose pixels take the watermark: a GIF's palette would snap its small changes back. */
+export const takesWatermark = (format: string) => format !== 'gif'
+
+/**
+ * The image with the visible mark (when a spec is given), the watermark (when an
+ * embedding is given) and exactly one implicit label, from `labelFor`.
+ */
+export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: LabelFor, watermark?: WatermarkEmbedding): Promise<Uint8Array> {
   const format = formatFor(bytes)
   // Every path re-encodes in the input's own format.
   const label = async (out: Uint8Array) => format.write(out, await labelFor(() => format.content(out)))
   format.read(bytes) // validates the container before any pixel work
   const { width, height } = imageSize(bytes, format.name)
   if (width < 1 || height < 1) throw new FormatError('the image has no pixels')
-  const place = (w: number, h: number) => placeMark(ctx.font, ctx.spec, w, h)
+  const { spec } = ctx
+  const place = (w: number, h: number) => (spec ? placeMark(ctx.font, spec, w, h) : NO_MARK)
+  const watermarkPixels = (pixels: Pixels) => {
+    if (watermark) embedWatermark(pixels.data, pixels.width, pixels.height, watermark.key, watermark.payload)
+  }
 
   if (format.name === 'png') {
     const chunks = pngChunks(bytes)
@@ -42,9 +59,10 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: L
     checkSize(width, height, layout ? 'imageStripPixels' : 'imageDecodedPixels')
     // Within the area a row can still be huge (67108864×1): checked before any row buffer.
     checkLimit('pngRowBytes', pngRowBytes(header), `a ${width}-pixel PNG row`)
-    if (layout) return await markPngStrips(bytes, chunks, layout, place, labelFor)
+    if (layout) return await markPngStrips(bytes, chunks, layout, place, labelFor, watermark)
     const pixels = await ctx.codecs.decode('png', bytes)
     blendPixels(pixels, place(pixels.width, pixels.height))
+    watermarkPixels(pixels)
     return label(await ctx.codecs.encodePng(pixels))
   }
   if (format.name === 'jpeg') {
@@ -55,12 +73,13 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: L
       // path codes grey and YCbCr only: marking these would need the Adobe transform.
       throw new FormatError('CMYK/YCCK JPEG: the gateway cannot put the visible mark on four-component JPEGs (take mark=implicit)')
     }
-    const blocks = markJpegBlocks(bytes, orientedPlacement({ width, height }, exifOrientation(bytes), place))
+    const blocks = markJpegBlocks(bytes, orientedPlacement({ width, height }, exifOrientation(bytes), place), watermark)
     if (blocks) return label(blocks)
     // Other JPEG kinds: whole-image pixels, within the decoded-size limit.
     checkLimit('imageDecodedPixels', width * height, `${width}×${height} (an arithmetic-coded or 12-bit JPEG, or a progressive one beyond 64 MB of coefficients, is decoded whole)`)
     const pixels = await ctx.codecs.decode('jpeg', bytes)
     blendPixels(pixels, orientedPlacement(pixels, exifOrientation(bytes), place))
+    watermarkPixels(pixels)
     const encoded = await ctx.codecs.encodeJpeg(pixels, estimateJpegQuality(bytes))
     return label(withSegmentsOf(bytes, encoded))
   }
@@ -71,10 +90,11 @@ export async function markImage(bytes: Uint8Array, ctx: MarkContext, labelFor: L
     const lossless = chunks.some((c) => c.fourcc === 'VP8L')
     const pixels = await ctx.codecs.decode('webp', bytes)
     blendPixels(pixels, place(pixels.width, pixels.height))
+    watermarkPixels(pixels)
     return label(withMetadataOf(bytes, await ctx.codecs.encodeWebp(pixels, { lossless, quality: 90 })))
   }
   checkSize(width, height, 'imageDecodedPixels')
-  return label(markGif(bytes, ctx.spec, place))
+  return label(spec ? markGif(bytes, spec, place) : bytes)
 }
 
 function checkSize(width: number, height: number, limit: LimitName): void {

@@ -9,6 +9,7 @@ import { concat, FormatError, u32be } from '../formats/bytes'
 import { pngChunk, pngLayout, withPngLabel, type PngChunk } from '../formats/png'
 import { paeth, unfilter } from '../formats/png-filter'
 import { blendRow, type PixelLayout, type Placement } from '../label/image-mark'
+import { BandQueue, TileWatermark, type WatermarkEmbedding } from '../watermark'
 
 /**
  * Makes the label JSON for the marked content (the parts a content binding covers), so a
@@ -53,11 +54,13 @@ export async function markPngStrips(
   layout: PixelLayout,
   place: (width: number, height: number) => Placement,
   labelFor: LabelFor,
+  watermark?: WatermarkEmbedding,
 ): Promise<Uint8Array> {
   const { width, height } = pngHeader(chunks)
   const placement = place(width, height)
-  const bandStart = placement.y
-  const bandEnd = Math.min(height, placement.y + placement.overlay.height) // exclusive
+  // The watermark changes every row, so every row is unfiltered and filtered again.
+  const bandStart = watermark ? 0 : placement.y
+  const bandEnd = watermark ? height : Math.min(height, placement.y + placement.overlay.height) // exclusive
   const bpp = layout.channels * layout.sampleBytes
   const stride = width * bpp
   const rowBytes = stride + 1
@@ -81,13 +84,22 @@ export async function markPngStrips(
   // Unfiltering needs the original row above; filtering again needs the row as written.
   let prevRaw = new Uint8Array(stride) // zeros above the first row
   let raw = new Uint8Array(stride)
-  let prevOut = new Uint8Array(stride)
-  let out = new Uint8Array(stride)
+  let prevOut: Uint8Array = new Uint8Array(stride)
+  let out: Uint8Array = new Uint8Array(stride)
   const partial = new Uint8Array(rowBytes)
   let filled = 0
   let y = 0
 
-  const takeRow = (filtered: Uint8Array): Uint8Array => {
+  const marked = watermark && watermarkRows(new TileWatermark(width, height, watermark.key, watermark.payload), layout, width, height)
+  const refilter = (type: number, row: Uint8Array): Uint8Array => {
+    const filtered = new Uint8Array(rowBytes)
+    filtered[0] = type
+    filter(type, row, prevOut, bpp, filtered.subarray(1))
+    prevOut = row
+    return filtered
+  }
+
+  const takeRow = async (filtered: Uint8Array): Promise<void> => {
     if (y >= height) throw new FormatError('PNG image data is longer than its header says')
     const type = filtered[0]!
     if (type > 4) throw new FormatError('corrupt PNG filter type')
@@ -95,9 +107,15 @@ export async function markPngStrips(
     if (y <= bandEnd) {
       unfilter(type, filtered.subarray(1), raw, prevRaw, bpp)
       out.set(raw)
+      if (y < bandEnd) blendRow(out, layout, y, placement, width)
+      if (marked) {
+        y++
+        for (const ready of marked.push(type, out.slice())) await emit(refilter(ready.type, ready.row))
+        ;[prevRaw, raw] = [raw, prevRaw]
+        return
+      }
       if (y >= bandStart) {
         // Rows under the mark, and the one below whose filter refers to the last of them.
-        if (y < bandEnd) blendRow(out, layout, y, placement, width)
         row = new Uint8Array(rowBytes)
         row[0] = type
         filter(type, out, prevOut, bpp, row.subarray(1))
@@ -106,7 +124,7 @@ export async function markPngStrips(
       ;[prevOut, out] = [out, prevOut]
     }
     y++
-    return row === partial ? row.slice() : row
+    await emit(row === partial ? row.slice() : row)
   }
 
   try {
@@ -120,7 +138,7 @@ export async function markPngStrips(
       let at = 0
       while (at < data.length) {
         if (filled === 0 && data.length - at >= rowBytes) {
-          await emit(takeRow(data.subarray(at, at + rowBytes)))
+          await takeRow(data.subarray(at, at + rowBytes))
           at += rowBytes
           continue
         }
@@ -129,7 +147,7 @@ export async function markPngStrips(
         filled += n
         at += n
         if (filled === rowBytes) {
-          await emit(takeRow(partial))
+          await takeRow(partial)
           filled = 0
         }
       }
@@ -149,6 +167,47 @@ export async function markPngStrips(
   const file = pngLayout(bytes, (_, first) => (first ? idat : []), chunks)
   // The parts are the content a binding covers: the label is made for them, then written once.
   return withPngLabel(file, await labelFor(() => file.parts))
+}
+
+/**
+ * Rows held until the watermark band they belong to is ready, then given back with its
+ * luma changes added (every colour sample; 16-bit samples scaled).
+ */
+function watermarkRows(mark: TileWatermark, layout: PixelLayout, width: number, height: number) {
+  const queue = new BandQueue(mark, width, height)
+  const pending: { type: number; row: Uint8Array }[] = []
+  const { channels, sampleBytes } = layout
+  const colours = channels >= 3 ? 3 : 1
+  const sample = (row: Uint8Array, i: number) => (sampleBytes === 2 ? ((row[i * 2]! << 8) | row[i * 2 + 1]!) / 257 : row[i]!)
+  return {
+    push(type: number, row: Uint8Array): { type: number; row: Uint8Array }[] {
+      pending.push({ type, row })
+      const luma = new Float32Array(width)
+      for (let x = 0; x < width; x++) {
+        const i = x * channels
+        luma[x] = colours === 3 ? 0.299 * sample(row, i) + 0.587 * sample(row, i + 1) + 0.114 * sample(row, i + 2) : sample(row, i)
+      }
+      const band = queue.push(luma)
+      if (!band) return []
+      const done = pending.splice(0, band.count)
+      done.forEach(({ row }, r) => {
+        for (let x = 0; x < width; x++) {
+          const d = band.deltas[r * width + x]!
+          if (!d) continue
+          for (let c = 0; c < colours; c++) {
+            const i = x * channels + c
+            if (sampleBytes === 1) row[i] = Math.min(255, Math.max(0, row[i]! + d))
+            else {
+              const v = Math.min(65535, Math.max(0, ((row[i * 2]! << 8) | row[i * 2 + 1]!) + d * 257))
+              row[i * 2] = v >> 8
+              row[i * 2 + 1] = v & 255
+            }
+          }
+        }
+      })
+      return done
+    },
+  }
 }
 
 /** The compressed stream as IDAT chunks of about IDAT_SIZE bytes, never as one buffer. */

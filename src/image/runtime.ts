@@ -12,9 +12,11 @@ import font from '@fontsource/noto-sans-sc/files/noto-sans-sc-chinese-simplified
 import type { ImageMarkSpec } from '../label/image-mark'
 import { jsquashCodecs } from './codecs'
 import type { MarkContext } from './mark-image'
+import type { Watermarker } from './watermarker'
 
-const codecs = jsquashCodecs({ pngCodec, jpegDecoder, jpegEncoder, webpDecoder, webpEncoder })
+export const codecs = jsquashCodecs({ pngCodec, jpegDecoder, jpegEncoder, webpDecoder, webpEncoder })
 
-export function markContext(spec: ImageMarkSpec): MarkContext {
-  return { spec, font, codecs }
+/** The visible mark when a spec is given, the watermark when a watermarker is. */
+export function markContext(spec: ImageMarkSpec | undefined, watermark?: Watermarker): MarkContext {
+  return { spec, font, codecs, ...(watermark ? { watermark } : {}) }
 }

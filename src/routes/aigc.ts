@@ -13,6 +13,8 @@ import { LimitError } from '../limits'
 import { aiSourceType, inspect } from '../verify/inspect'
 import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
 import { applyForGrant } from '../unmark/grants'
+import { withWatermark } from '../verify/watermark-report'
+import { readWatermark, watermarker } from './watermark'
 import { setC2paHeader, setLabelHeaders, type Omission } from './delivery'
 import type { C2paOutcome } from '../c2pa/outcome'
 import { labelTypedFile, mediaType, takesVisibleMark, typedFile, type TypedFile } from './file-label'
@@ -28,14 +30,17 @@ aigc.post('/unmark-grants', async (c) => {
   return c.json({ id: grant.id, status: grant.status, expiresAt: grant.expiresAt }, 201)
 })
 
-const MARKS = new Set(['explicit', 'implicit'])
+const MARKS = new Set(['explicit', 'implicit', 'watermark'])
 const MIME_ALIASES: Record<string, string> = { 'image/jpg': 'image/jpeg', 'image/pjpeg': 'image/jpeg' }
 
-function requestedMarks(c: Context<AppEnv>, fallback: string): { explicit: boolean } {
-  const marks = (c.req.query('mark') ?? fallback).split(',').map((m) => m.trim())
+/** The marks asked for; without `mark=`, the fallback plus the watermark when the tenant's image labels include it. */
+function requestedMarks(c: Context<AppEnv>, fallback: string): { explicit: boolean; watermark: boolean } {
+  const asked = c.req.query('mark')
+  const marks = (asked ?? fallback).split(',').map((m) => m.trim())
   const unknown = marks.find((m) => !MARKS.has(m))
-  if (unknown !== undefined) throw new GatewayError(400, 'invalid_request', `mark: unknown mark "${unknown}"; use explicit and/or implicit`, 'mark')
-  return { explicit: marks.includes('explicit') }
+  if (unknown !== undefined) throw new GatewayError(400, 'invalid_request', `mark: unknown mark "${unknown}"; use explicit, implicit and/or watermark`, 'mark')
+  const watermark = asked === undefined ? marks.includes('explicit') && c.get('tenant').tenant.labels.image.watermark : marks.includes('watermark')
+  return { explicit: marks.includes('explicit'), watermark }
 }
 
 const declaredType = (c: Context<AppEnv>) => mediaType(c.req.header('content-type'))
@@ -65,12 +70,13 @@ function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
  * implicit label, signed with the tenant's key, is written whatever the query says.
  */
 aigc.post('/label', async (c) => {
-  const { explicit } = requestedMarks(c, 'explicit,implicit')
+  const { explicit, watermark } = requestedMarks(c, 'explicit,implicit')
   const file = await upload(c)
   refuseUnmarkable(file.format, explicit)
   const tenant = c.get('tenant').tenant
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer')).catch(rethrowUpload)
+  const marker = watermark ? await watermarker(c, true) : undefined
+  const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer'), marker).catch(rethrowUpload)
   return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested', out.c2pa)
 })
 
@@ -91,7 +97,9 @@ aigc.post('/propagate', async (c) => {
   const tenant = c.get('tenant').tenant
   const read = readOrReject(bytes, format)
   const found = read.filter((f) => f.label)
-  const existing = found[0]?.label
+  // Without a label in the metadata, a verified watermark gives the producer's record; a trace alone says suspected.
+  const watermarkSeen = found.length ? undefined : await readWatermark(c, bytes, format).catch(rethrowUpload)
+  const existing = found[0]?.label ?? watermarkSeen?.record
   const repeat = existing?.ContentPropagator === tenant.providerCode
   // Idempotent: this platform's intact propagation on this content, written the guide's way, is returned as it is.
   if (repeat && read.length === 1 && !read[0]!.variant) {
@@ -111,7 +119,11 @@ aigc.post('/propagate', async (c) => {
   } catch (error) {
     if (error instanceof PropagationError) {
       const sourceType = aiSourceType(format.read(bytes))
-      const hint = sourceType ? `; its IPTC DigitalSourceType is ${sourceType}, so state=suspected applies` : ''
+      const hint = sourceType
+        ? `; its IPTC DigitalSourceType is ${sourceType}, so state=suspected applies`
+        : watermarkSeen?.present
+          ? '; its pixels carry a watermark trace, so state=suspected applies'
+          : ''
       throw new GatewayError(422, 'invalid_request', error.message + hint, 'state')
     }
     throw error
@@ -177,7 +189,7 @@ export async function detect(c: Context<AppEnv>): Promise<Response> {
   }
   let report
   try {
-    report = await inspect(bytes, format, { isKnownKey: async (key) => (await publishedKey(c.env.DB, key)) !== undefined })
+    report = withWatermark(await inspect(bytes, format, { isKnownKey: async (key) => (await publishedKey(c.env.DB, key)) !== undefined }), await readWatermark(c, bytes, format))
   } catch (error) {
     if (error instanceof LimitError) throw uploadError(error)
     if (error instanceof FormatError) throw new GatewayError(422, 'invalid_request', `the ${format.name} file cannot be read: ${error.message}`)

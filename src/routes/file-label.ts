@@ -7,6 +7,7 @@
 import { accepts, checkWritten, markdown, type CarrierFormat } from '../formats'
 import { labelFile, type LabelledFile, type Signing } from '../image/label-image'
 import { markContext } from '../image/runtime'
+import type { Watermarker } from '../image/watermarker'
 import type { AigcLabel } from '../label/annex-e'
 import { affixesFor } from '../label/explicit-text'
 import type { Labels } from '../tenant/schema'
@@ -48,11 +49,17 @@ export interface LabelledTypedFile extends LabelledFile {
  * The visible mark when `marks` are given, then the implicit label. Throws FormatError
  * (LimitError included) for a file it cannot read: the caller says whose file that was.
  */
-export async function labelTypedFile({ bytes, format }: TypedFile, label: AigcLabel, marks: VisibleMarks | undefined, signing: Signing): Promise<LabelledTypedFile> {
+export async function labelTypedFile(
+  { bytes, format }: TypedFile,
+  label: AigcLabel,
+  marks: VisibleMarks | undefined,
+  signing: Signing,
+  watermark?: Watermarker,
+): Promise<LabelledTypedFile> {
   // A tenant stored before the option existed has none: the default (on) applies.
   const optedOut = marks !== undefined && format.explicitTextOptional === true && marks.text.pdfPageText === false
   const input = marks && format.explicitText && !optedOut ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
-  const imageMark = marks && format.mime.startsWith('image/') ? markContext(marks.image) : undefined
+  const imageMark = (marks || watermark) && format.mime.startsWith('image/') ? markContext(marks?.image, watermark) : undefined
   const out = await labelFile(input, format, label, imageMark, signing)
   checkWritten(out.bytes, out.label, format)
   return optedOut ? { ...out, omission: 'tenant-option-off' } : out

@@ -14,6 +14,7 @@ import { concat } from '../formats/bytes'
 import { labelFile, type Signing } from '../image/label-image'
 import type { MarkContext } from '../image/mark-image'
 import { markContext } from '../image/runtime'
+import { watermarker } from './watermark'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { MarkError } from '../label/image-mark'
 import { labelEventStream, reducerLabeler, StreamLabelError } from '../stream/label-stream'
@@ -67,7 +68,7 @@ export async function imageCall(c: Context<AppEnv>, path: string): Promise<Respo
     const label = newLabel()
     const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'image' }, headers)
     setLabelHeaders(headers, [label], unmarked ? 'unmark-grant' : undefined)
-    const explicit = unmarked ? undefined : markContext(tenant.labels.image)
+    const explicit = unmarked ? undefined : markContext(tenant.labels.image, await watermarker(c))
     const state = { media: imageLabeller(explicit, signing, () => label), completed: false }
     return new Response(labelEventStream(upstream.body, reducerLabeler(state, imageStreamReducer)), { status: upstream.status, headers })
   }
@@ -80,7 +81,7 @@ export async function imageCall(c: Context<AppEnv>, path: string): Promise<Respo
   if (!items) throw new GatewayError(502, 'upstream_invalid_response', 'the upstream answered without a data array, so nothing could be labelled')
   const labels = items.map(newLabel)
   const unmarked = await deliverUnmarked(c, grant, { produceIds: labels.map((l) => l.ProduceID), contentKind: 'image' }, headers)
-  const explicit = unmarked ? undefined : markContext(tenant.labels.image)
+  const explicit = unmarked ? undefined : markContext(tenant.labels.image, await watermarker(c))
   const origin = new URL(c.req.url).origin
   // One image at a time, each released once labelled: a Worker holds 128 MB in all.
   const outputs: Uint8Array[] = []

@@ -9,6 +9,7 @@ import { createLabel } from '../label/annex-e'
 import { affixesFor, continuedAffixes, endAffixes, type TextAffixes } from '../label/explicit-text'
 import { signLabel } from '../label/signature'
 import { markContext } from '../image/runtime'
+import { watermarker } from './watermark'
 import type { TextProtocol } from '../protocols'
 import { imageLabeller } from '../protocols/media'
 import { labelEventStream, StreamLabelError } from '../stream/label-stream'
@@ -53,7 +54,7 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'text' }, headers)
   // Images the answer carries (Responses image_generation) are labelled like /v1/images output.
   // They keep the visible mark under a grant: its delivery row names the text's ProduceID only.
-  const media = imageLabeller(markContext(tenant.labels.image), { signer: await signer, role: 'producer' }, newLabel)
+  const media = imageLabeller(markContext(tenant.labels.image, await watermarker(c)), { signer: await signer, role: 'producer' }, newLabel)
   const type = upstream.headers.get('content-type') ?? ''
   const options = { structured: unmarked ? undefined : structured, media }
 

@@ -44,6 +44,8 @@ const imageLabel = z
     opacity: unit.min(0.5, 'must be at least 0.5 to stay legible').default(DEFAULT_IMAGE_MARK.opacity),
     plateColor: hexColour.default(DEFAULT_IMAGE_MARK.plateColor),
     plateOpacity: unit.default(DEFAULT_IMAGE_MARK.plateOpacity),
+    /** The invisible watermark (src/watermark) in the default marks of /v1/aigc/label, /v1/images and generated images. */
+    watermark: z.boolean().default(true),
   })
   .strict()
 

@@ -13,6 +13,7 @@ import { c2paReport, type C2paReport } from './c2pa-report'
 import { concat, fromUtf8 } from '../formats/bytes'
 import { visibleText } from '../formats/html'
 import { LIMITS } from '../limits'
+import type { WatermarkReport } from './watermark-report'
 
 export interface Finding {
   level: 'error' | 'warning' | 'info'
@@ -43,12 +44,14 @@ export interface Inspection {
   explicit?: { found: boolean; text?: string }
   /** No label, but metadata says the content is AI-generated: what `/propagate` should be told. */
   propagate?: { state: 'suspected'; reason: string }
+  /** Images: the invisible watermark, when the caller looked for it (watermark-report.ts). */
+  watermark?: WatermarkReport
   findings: Finding[]
   /** Images: C2PA Content Credentials (verify/c2pa-report.ts). */
   c2pa?: C2paReport
 }
 
-const MEANINGS: Record<string, string> = {
+export const MEANINGS: Record<string, string> = {
   '1': '属于: AI-generated (Label 1)',
   '2': '可能: possibly AI-generated (Label 2)',
   '3': '疑似: suspected AI-generated (Label 3)',

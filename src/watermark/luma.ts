@@ -7,26 +7,30 @@ export function lumaOf(rgba: ArrayLike<number>, width: number, height: number): 
   return y
 }
 
-/** Mean over a (2r+1)² window, clamped at the edges, from a summed-area table. */
+/** Mean over a (2r+1)² window, clamped at the edges: running sums along rows, then down columns. */
 export function boxMean(src: Float32Array, width: number, height: number, r: number): Float32Array {
-  const w1 = width + 1
-  const sat = new Float64Array(w1 * (height + 1))
+  const across = new Float32Array(width * height)
   for (let y = 0; y < height; y++) {
-    let row = 0
+    const row = y * width
+    let sum = 0
+    for (let x = 0; x < Math.min(r, width); x++) sum += src[row + x]!
     for (let x = 0; x < width; x++) {
-      row += src[y * width + x]!
-      sat[(y + 1) * w1 + x + 1] = sat[y * w1 + x + 1]! + row
+      if (x + r < width) sum += src[row + x + r]!
+      if (x - r - 1 >= 0) sum -= src[row + x - r - 1]!
+      across[row + x] = sum / (Math.min(width - 1, x + r) - Math.max(0, x - r) + 1)
     }
   }
   const out = new Float32Array(width * height)
+  const sums = new Float64Array(width)
+  for (let y = 0; y < Math.min(r, height); y++) for (let x = 0; x < width; x++) sums[x] = sums[x]! + across[y * width + x]!
   for (let y = 0; y < height; y++) {
-    const y0 = Math.max(0, y - r)
-    const y1 = Math.min(height, y + r + 1)
+    const add = y + r < height ? (y + r) * width : -1
+    const drop = y - r - 1 >= 0 ? (y - r - 1) * width : -1
+    const n = Math.min(height - 1, y + r) - Math.max(0, y - r) + 1
     for (let x = 0; x < width; x++) {
-      const x0 = Math.max(0, x - r)
-      const x1 = Math.min(width, x + r + 1)
-      const sum = sat[y1 * w1 + x1]! - sat[y0 * w1 + x1]! - sat[y1 * w1 + x0]! + sat[y0 * w1 + x0]!
-      out[y * width + x] = sum / ((y1 - y0) * (x1 - x0))
+      if (add >= 0) sums[x] = sums[x]! + across[add + x]!
+      if (drop >= 0) sums[x] = sums[x]! - across[drop + x]!
+      out[y * width + x] = sums[x]! / n
     }
   }
   return out

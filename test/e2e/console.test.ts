@@ -68,22 +68,27 @@ async function signIn(page: Page, token: string) {
   await page.getByRole('heading', { level: 2, name: '租户' }).waitFor()
 }
 
-/** Mean RGB of a region of the preview image, read from its pixels in the page. */
+/**
+ * Mean RGB of a region of the preview image, read from its pixels in the page. The page-side
+ * code is a string: it runs in the browser, whose DOM types this Node project does not load.
+ */
+const REGION_MEAN = `async (where) => {
+  const img = document.querySelector('#preview-image')
+  await img.decode()
+  const canvas = document.createElement('canvas')
+  canvas.width = img.naturalWidth
+  canvas.height = img.naturalHeight
+  const ctx = canvas.getContext('2d')
+  ctx.drawImage(img, 0, 0)
+  const [w, h] = [Math.round(canvas.width / 5), Math.round(canvas.height / 5)]
+  const data = ctx.getImageData(where === 'top-left' ? 0 : canvas.width - w, where === 'top-left' ? 0 : canvas.height - h, w, h).data
+  const sum = [0, 0, 0]
+  for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c] += data[i + c]
+  return sum.map((s) => s / (data.length / 4))
+}`
+
 function regionMean(page: Page, region: 'top-left' | 'bottom-right'): Promise<number[]> {
-  return page.evaluate(async (where) => {
-    const img = document.querySelector<HTMLImageElement>('#preview-image')!
-    await img.decode()
-    const canvas = document.createElement('canvas')
-    canvas.width = img.naturalWidth
-    canvas.height = img.naturalHeight
-    const ctx = canvas.getContext('2d')!
-    ctx.drawImage(img, 0, 0)
-    const [w, h] = [Math.round(canvas.width / 5), Math.round(canvas.height / 5)]
-    const data = ctx.getImageData(where === 'top-left' ? 0 : canvas.width - w, where === 'top-left' ? 0 : canvas.height - h, w, h).data
-    const sum = [0, 0, 0]
-    for (let i = 0; i < data.length; i += 4) for (let c = 0; c < 3; c++) sum[c]! += data[i + c]!
-    return sum.map((s) => s / (data.length / 4))
-  }, region)
+  return page.evaluate(`(${REGION_MEAN})(${JSON.stringify(region)})`)
 }
 
 const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - b[i]!))
@@ -111,7 +116,7 @@ describe('the console', () => {
     // Move the mark: the pixels at the old corner return to the plain image, the new one darkens.
     const src = await page.locator('#preview-image').getAttribute('src')
     await page.getByLabel('位置').nth(1).selectOption('top-left')
-    await page.waitForFunction((old) => document.querySelector('#preview-image')?.getAttribute('src') !== old, src)
+    await page.waitForFunction(`document.querySelector('#preview-image')?.getAttribute('src') !== ${JSON.stringify(src)}`)
     const after = { tl: await regionMean(page, 'top-left'), br: await regionMean(page, 'bottom-right') }
     expect(distance(before.tl, after.tl)).toBeGreaterThan(5)
     expect(distance(before.br, after.br)).toBeGreaterThan(5)
