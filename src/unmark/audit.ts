@@ -3,7 +3,7 @@
  * retention, keys, operators, grant decisions), written into the tenant's hash-chained log
  * beside the deliveries, so the trail an auditor reads is as tamper-evident as they are.
  */
-import type { LogEntry, RequestInfo } from './chain'
+import { requestEntry, type RequestInfo } from './chain'
 import { appendLog } from './log'
 
 /** The platform admin (ADMIN_TOKEN), or one of the tenant's operators by token id and name. */
@@ -32,19 +32,7 @@ export async function recordAdminAction(
   info: RequestInfo,
   now: Date,
 ): Promise<void> {
-  const entry: LogEntry = {
-    event: 'admin_action',
-    at: now.toISOString(),
-    grantId: null,
-    endUser: null,
-    produceIds: [],
-    contentKind: null,
-    route: info.route,
-    clientIp: info.clientIp,
-    userAgent: info.userAgent,
-    requestId: info.requestId,
-    details: { action, actor: actorRecord(actor), ...details },
-  }
+  const entry = requestEntry('admin_action', info, now, { details: { action, actor: actorRecord(actor), ...details } })
   await appendLog(tenantId, entry)
 }
 

@@ -27,6 +27,15 @@ export interface RequestInfo {
   requestId: string
 }
 
+/** An entry about one request: who asked (route, address, agent, request id) and when; what it concerns in `fields`. */
+export function requestEntry(event: LogEvent, info: RequestInfo, now: Date, fields: Partial<Pick<LogEntry, 'grantId' | 'endUser' | 'produceIds' | 'contentKind' | 'details'>>): LogEntry {
+  return {
+    event, at: now.toISOString(), grantId: null, endUser: null, produceIds: [], contentKind: null,
+    route: info.route, clientIp: info.clientIp, userAgent: info.userAgent, requestId: info.requestId, details: null,
+    ...fields,
+  }
+}
+
 /** `admin_action`: a change of label settings, policy, keys or operators (unmark/audit.ts). */
 export type LogEvent = 'delivery' | 'grant_applied' | 'grant_approved' | 'grant_rejected' | 'grant_revoked' | 'admin_action'
 

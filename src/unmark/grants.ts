@@ -9,7 +9,7 @@ import type { Grant, GrantStatus } from '../db/unmark'
 import { GatewayError } from '../errors'
 import type { Tenant } from '../tenant/service'
 import { parseWith } from '../tenant/schema'
-import type { LogEntry, LogEvent, RequestInfo } from './chain'
+import { requestEntry, type LogEvent, type RequestInfo } from './chain'
 import { actorRecord, type Actor } from './audit'
 import { appendLog } from './log'
 import { grantApplicationSchema } from './schemas'
@@ -22,21 +22,8 @@ const DAY_MS = 86_400_000
 /** Clock skew tolerated on `acceptedAt`. */
 const SKEW_MS = 5 * 60_000
 
-function entry(event: LogEvent, grant: Grant, info: RequestInfo, now: Date, details: Record<string, unknown>): LogEntry {
-  return {
-    event,
-    at: now.toISOString(),
-    grantId: grant.id,
-    endUser: grant.user,
-    produceIds: [],
-    contentKind: null,
-    route: info.route,
-    clientIp: info.clientIp,
-    userAgent: info.userAgent,
-    requestId: info.requestId,
-    details,
-  }
-}
+const entry = (event: LogEvent, grant: Grant, info: RequestInfo, now: Date, details: Record<string, unknown>) =>
+  requestEntry(event, info, now, { grantId: grant.id, endUser: grant.user, details })
 
 export async function applyForGrant(database: D1Database, tenant: Tenant, input: unknown, info: RequestInfo, now: Date): Promise<Grant> {
   const policy = tenant.unmark

@@ -116,7 +116,7 @@ describe('the console', () => {
     // Move the mark: the pixels at the old corner return to the plain image, the new one darkens.
     const src = await page.locator('#preview-image').getAttribute('src')
     await page.getByLabel('位置').nth(1).selectOption('top-left')
-    await page.waitForFunction(`document.querySelector('#preview-image')?.getAttribute('src') !== ${JSON.stringify(src)}`)
+    await expect.poll(() => page.locator('#preview-image').getAttribute('src')).not.toBe(src)
     const after = { tl: await regionMean(page, 'top-left'), br: await regionMean(page, 'bottom-right') }
     expect(distance(before.tl, after.tl)).toBeGreaterThan(5)
     expect(distance(before.br, after.br)).toBeGreaterThan(5)
