@@ -45,6 +45,10 @@ const MIME: Record<FuzzFormat, string> = {
   pdf: 'application/pdf',
   ooxml: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  ogg: 'audio/ogg',
 }
 /** The carrier formats a fuzz format's cases may sniff as. */
 const FAMILY: Record<FuzzFormat, CarrierFormat['name'][]> = {
@@ -57,6 +61,10 @@ const FAMILY: Record<FuzzFormat, CarrierFormat['name'][]> = {
   pdf: ['pdf'],
   ooxml: ['docx', 'xlsx', 'pptx'],
   mp4: ['mp4', 'mov', 'm4a'],
+  mp3: ['mp3'],
+  wav: ['wav'],
+  flac: ['flac'],
+  ogg: ['ogg', 'opus'],
 }
 const PRODUCER = '001191110000MA01ABCD2X00000'
 const PLATFORM = '001191110000MA01PLAT0X00000'
