@@ -9,6 +9,9 @@ import { RHYTHM_MARK_ELEMENTS, RHYTHM_MARK_SOUND } from '../label/rules'
 export const AUDIO_MARK_POSITIONS = ['end', 'start', 'both'] as const
 export type AudioMarkPosition = (typeof AUDIO_MARK_POSITIONS)[number]
 
+/** A tenant's audio label: where the mark goes, and whether audio that cannot take it is refused. */
+export const DEFAULT_AUDIO_MARK = { position: 'end', required: false } as const satisfies { position: AudioMarkPosition; required: boolean }
+
 /** How PCM samples are stored: little-endian, interleaved. */
 export interface PcmLayout {
   sampleRate: number

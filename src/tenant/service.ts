@@ -68,6 +68,7 @@ export async function patchTenant(database: D1Database, config: GatewayConfig, i
     labels: {
       text: { ...current.labels.text, ...patch.labels?.text },
       image: { ...DEFAULT_IMAGE_MARK, ...current.labels.image, ...patch.labels?.image },
+      audio: { ...current.labels.audio, ...patch.labels?.audio },
       signing: { ...current.labels.signing, ...patch.labels?.signing },
     },
     unmark: patch.unmark ? parseUnmarkPolicy({ ...current.unmark, ...patch.unmark }) : current.unmark,

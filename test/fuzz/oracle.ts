@@ -83,9 +83,12 @@ export async function runCore(bytes: Uint8Array, format: FuzzFormat, ctx: CoreCo
   if (!carrier || !FAMILY[format].includes(carrier.name)) return OPS.map((op) => ({ op, result: 'rejected', ms: 0, detail: `sniffed as ${carrier?.name ?? 'nothing'}` }))
   const steps: Record<Op, () => Promise<OpOutcome['result']>> = {
     'label-implicit': () => label(bytes, carrier, newLabel(), undefined, ctx.producer),
-    // As the routes do it: the text label on documents, the image mark on images; video and audio are refused (422).
+    // As the routes do it: the text label on documents, the image mark on images, the rhythm
+    // mark on WAV and MP3; other audio takes the implicit label alone, video is refused (422).
     'label-visible': async () => {
       if (carrier.explicitText) return label(carrier.explicitText(bytes, affixesFor(DEFAULT_TEXT_LABEL)), carrier, newLabel(), undefined, ctx.producer)
+      if (carrier.audibleMark) return label(carrier.audibleMark(bytes, 'both'), carrier, newLabel(), undefined, ctx.producer)
+      if (carrier.mime.startsWith('audio/')) return label(bytes, carrier, newLabel(), undefined, ctx.producer)
       if (carrier.mime.startsWith('image/')) return label(bytes, carrier, newLabel(), ctx.mark, ctx.producer)
       return 'rejected'
     },
