@@ -5,7 +5,9 @@
  * caller's bytes. Frames made once per rate and channel count, and kept.
  */
 import { Mp3Encoder } from '@breezystack/lamejs'
-import { leadingSilence, rhythmMark } from './rhythm-mark'
+import { RHYTHM_MARK_SOUND } from '../label/rules'
+import { concat } from '../formats/bytes'
+import { rhythmMark } from './rhythm-mark'
 
 export interface MarkFrames {
   /** The mark then the separating silence (before content), and the silence then the mark (after). */
@@ -23,18 +25,25 @@ function encode(samples: Float32Array, sampleRate: number, channels: 1 | 2): Uin
   const encoder = new Mp3Encoder(channels, sampleRate, bitrateFor(sampleRate))
   const body = encoder.encodeBuffer(pcm, channels === 2 ? pcm : undefined)
   const tail = encoder.flush()
-  const out = new Uint8Array(body.length + tail.length)
-  out.set(body)
-  out.set(tail, body.length)
-  return out
+  // The port answers Int8Arrays whatever its types say; copying into bytes keeps the bits.
+  return concat([new Uint8Array(body.buffer, body.byteOffset, body.length), new Uint8Array(tail.buffer, tail.byteOffset, tail.length)])
 }
 
+/**
+ * The tones and the silence are encoded apart and put in either order (this port runs LAME
+ * with its bit reservoir off, so no frame borrows from the one before): half the encoding
+ * of two whole marks, a few hundred ms of CPU per rate and channel count, once per
+ * isolate. LAME's delay and padding lengthen the silence by some tens of milliseconds.
+ */
 export function encodeMarkFrames(sampleRate: number, channels: 1 | 2): MarkFrames {
   const key = `${sampleRate}/${channels}`
   let frames = cache.get(key)
   if (!frames) {
     const mark = rhythmMark(sampleRate)
-    frames = { mark: encode(mark, sampleRate, channels), lead: encode(leadingSilence(mark, sampleRate), sampleRate, channels) }
+    const silence = Math.round((RHYTHM_MARK_SOUND.separationMs * sampleRate) / 1000)
+    const tones = encode(mark.subarray(0, mark.length - silence), sampleRate, channels)
+    const gap = encode(new Float32Array(silence), sampleRate, channels)
+    frames = { mark: concat([tones, gap]), lead: concat([gap, tones]) }
     cache.set(key, frames)
   }
   return frames

@@ -26,7 +26,7 @@ export interface FoundLabel {
 export const isLabel = (found: FoundLabel) => found.sign === undefined
 
 export interface CarrierFormat {
-  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'docx' | 'xlsx' | 'pptx' | 'pdf' | 'mp4' | 'mov' | 'm4a' | 'mp3' | 'wav' | 'flac' | 'ogg' | 'opus'
+  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'docx' | 'xlsx' | 'pptx' | 'pdf' | 'mp4' | 'mov' | 'm4a' | 'mp3' | 'aac' | 'wav' | 'flac' | 'ogg' | 'opus'
   /** The type a labelled file is answered with when the request declared none of `types`. */
   mime: string
   /** Other content types a request may declare for this format; the answer keeps the declared one. */

@@ -5,8 +5,10 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { FormatError } from '../../src/formats/bytes'
+import { aac } from '../../src/formats/aac'
 import { flac, flacBlocks } from '../../src/formats/flac'
 import { gif, gifBlocks } from '../../src/formats/gif'
+import { id3Tag } from '../../src/formats/id3'
 import { mp3, mp3Stream } from '../../src/formats/mp3'
 import { oggVorbis, opus } from '../../src/formats/ogg'
 import { wav, wavChunks } from '../../src/formats/wav'
@@ -37,6 +39,12 @@ interface Case {
 }
 
 const latin = (b: Uint8Array) => String.fromCharCode(...b)
+/** ID3v2-tagged streams: the tag's frames but the label, and everything after the tag. */
+function id3Others(b: Uint8Array): string[] {
+  const tag = id3Tag(b)
+  const frames = (tag?.frames ?? []).filter((f) => !(f.id === 'TXXX' && latin(b.subarray(f.body + 1, f.body + 6)) === 'AIGC\0'))
+  return [...frames.map((f) => hex(b.subarray(f.start, f.end))), hex(b.subarray(tag?.end ?? 0))]
+}
 /** Ogg: what the content binding covers (audio pages but their sequence numbers and CRCs) is what must not change. */
 const contentHex = (format: CarrierFormat) => (b: Uint8Array) => [...format.content(b)].map(hex)
 
@@ -75,14 +83,11 @@ const CASES: Case[] = [
     fixtures: ['tagged-v23.mp3', 'v24.mp3', 'bare.mp3'],
     set: env.AUDIO_FIXTURES,
     form: 'text',
-    others: (b) => {
-      const { tag, audio } = mp3Stream(b)
-      const frames = (tag?.frames ?? []).filter((f) => !(f.id === 'TXXX' && latin(b.subarray(f.body + 1, f.body + 6)) === 'AIGC\0'))
-      return [...frames.map((f) => hex(b.subarray(f.start, f.end))), hex(b.subarray(audio))]
-    },
+    others: id3Others,
     keeps: { 'tagged-v23.mp3': 'Fixture Artist' },
     mediaFrom: (b) => mp3Stream(b).audio,
   },
+  { format: aac, fixtures: ['tagged.aac', 'clip.aac'], set: env.AUDIO_FIXTURES, form: 'text', others: id3Others, keeps: { 'tagged.aac': 'Fixture Title' }, mediaFrom: (b) => id3Tag(b)?.end ?? 0 },
   {
     format: wav,
     fixtures: ['info.wav', 'plain.wav'],

@@ -12,7 +12,7 @@ import type { FuzzFormat } from './mutate'
 
 const DIRS = ['test/fixtures/images', 'test/fixtures/hostile', 'test/fixtures/video', 'test/fixtures/audio', 'test/fuzz/seeds']
 
-const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', html: 'html', pdf: 'pdf', docx: 'ooxml', xlsx: 'ooxml', pptx: 'ooxml', mp4: 'mp4', mov: 'mp4', m4a: 'mp4', mp3: 'mp3', wav: 'wav', flac: 'flac', ogg: 'ogg', opus: 'ogg' }
+const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', html: 'html', pdf: 'pdf', docx: 'ooxml', xlsx: 'ooxml', pptx: 'ooxml', mp4: 'mp4', mov: 'mp4', m4a: 'mp4', mp3: 'mp3', aac: 'aac', wav: 'wav', flac: 'flac', ogg: 'ogg', opus: 'ogg' }
 
 export function formatOfFile(name: string): FuzzFormat | undefined {
   return BY_EXTENSION[name.split('.').pop()!.toLowerCase()]

@@ -12,8 +12,8 @@ import { entryData, readZip } from '../../src/formats/zip'
 import { concat, latin1, putU32be, putU32le, u16be, u32be, u32le, utf8, fromUtf8 } from '../../src/formats/bytes'
 
 /** `mp4` is the ISO base media family (MP4, MOV, M4A); `ooxml` the Office packages (DOCX, XLSX, PPTX). */
-export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'pdf' | 'ooxml' | 'mp4' | 'mp3' | 'wav' | 'flac' | 'ogg'
-export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'html', 'pdf', 'ooxml', 'mp4', 'mp3', 'wav', 'flac', 'ogg']
+export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'pdf' | 'ooxml' | 'mp4' | 'mp3' | 'aac' | 'wav' | 'flac' | 'ogg'
+export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'html', 'pdf', 'ooxml', 'mp4', 'mp3', 'aac', 'wav', 'flac', 'ogg']
 
 /** mulberry32: small, fast, and good enough to pick mutations. */
 export interface Rng {
@@ -316,7 +316,7 @@ const mp4: Mutator[] = [
   },
 ]
 
-// --- Audio: WAV is RIFF; MP3 an ID3v2 tag of frames, then MPEG frames; FLAC metadata blocks; Ogg pages.
+// --- Audio: WAV is RIFF; MP3 (and ADTS AAC) an ID3v2 tag of frames, then MPEG (ADTS) frames; FLAC metadata blocks; Ogg pages.
 
 const wav: Mutator[] = [...spanMutators(riffChunkSpans, 4, 'le'), riffSize]
 
@@ -647,7 +647,7 @@ const ooxml: Mutator[] = [
   }),
 ]
 
-const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), html, pdf, ooxml, mp4, mp3, wav, flac, ogg }
+const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), html, pdf, ooxml, mp4, mp3, aac: mp3, wav, flac, ogg }
 
 const MAX_MUTANT_BYTES = 2 * 1024 * 1024
 

@@ -1,7 +1,7 @@
 /**
  * Audio carriers read by ffmpeg: files as ffmpeg writes them (an MP3 with an ID3v2.3 tag
  * and cover art, one with a v2.4 tag, one without, a WAV with LIST/INFO, a FLAC with a
- * picture, Ogg Vorbis, Ogg Opus) labelled twice through the pure core; ffprobe shows one
+ * picture, Ogg Vorbis, Ogg Opus, ADTS AAC with and without an ID3v2 tag) labelled twice through the pure core; ffprobe shows one
  * AIGC tag and the other tags, ffmpeg decodes with no error, and every stream decodes to
  * the same samples as before.
  */
@@ -34,6 +34,8 @@ const FILES: [name: string, args: () => string[], tagsAt: 'format' | 'stream'][]
   ['tagged-v23.mp3', () => [...tone(1, 44100), ...withCover(['-c:a', 'libmp3lame']), '-id3v2_version', '3', ...meta], 'format'],
   ['tagged-v24.mp3', () => [...tone(1, 22050), '-c:a', 'libmp3lame', '-ac', '2', ...meta], 'format'],
   ['untagged.mp3', () => [...tone(1, 24000), '-c:a', 'libmp3lame', '-id3v2_version', '0', '-map_metadata', '-1'], 'format'],
+  ['adts.aac', () => [...tone(1, 24000), '-c:a', 'aac', '-f', 'adts'], 'format'],
+  ['tagged.aac', () => [...tone(1, 44100), '-c:a', 'aac', '-f', 'adts', '-write_id3v2', '1', ...meta], 'format'],
   ['info.wav', () => [...tone(1, 16000), '-c:a', 'pcm_s16le', ...meta], 'format'],
   ['picture.flac', () => [...tone(1, 48000), ...withCover(['-c:a', 'flac']), ...meta], 'format'],
   ['vorbis.ogg', () => [...tone(1, 44100), '-c:a', 'libvorbis', ...meta], 'stream'],
