@@ -183,6 +183,13 @@ export const LIMITS = {
     status: 422,
     why: 'the chunks, blocks, frames or comments of one audio metadata list are read on every label; real files have tens',
   },
+  audioAnswerBytes: {
+    name: 'audio_answer_bytes',
+    max: 50 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'a speech answer is held whole with its marked and labelled copy; an hour of 24 kHz PCM is 170 MB, TTS answers are minutes',
+  },
   audioHeaderBytes: {
     name: 'audio_header_bytes',
     max: 16 * MiB,

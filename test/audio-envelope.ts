@@ -3,6 +3,7 @@
  * made: the RMS level in 5 ms windows, runs above a threshold are bursts, and the mark is
  * four bursts whose lengths go 1:3:1:1 with gaps 1:3:1, set apart from the content by silence.
  */
+import { wavChunks } from '../src/formats/wav'
 
 export interface Burst {
   startMs: number
@@ -54,4 +55,16 @@ export function markPositions(samples: Float32Array, sampleRate: number, minSile
   const start = !markProblem(first) && (after === undefined || after.startMs - first[3]!.endMs >= minSilenceMs)
   const end = !markProblem(last) && (before === undefined || last[0]!.startMs - before.endMs >= minSilenceMs)
   return { start, end, found }
+}
+
+/** A 16-bit WAV's samples, first channel, as floats. */
+export function wavSamples(bytes: Uint8Array): { samples: Float32Array; rate: number } {
+  const chunks = wavChunks(bytes)
+  const fmt = chunks.find((c) => c.id === 'fmt ')!
+  const data = chunks.find((c) => c.id === 'data')!
+  const view = new DataView(bytes.buffer, bytes.byteOffset)
+  const channels = view.getUint16(fmt.body + 2, true)
+  const samples = new Float32Array(data.size / 2 / channels)
+  for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(data.body + i * 2 * channels, true) / 32768
+  return { samples, rate: view.getUint32(fmt.body + 4, true) }
 }

@@ -1,25 +1,12 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { readLabels } from '../src/formats'
-import { wavChunks } from '../src/formats/wav'
-import { markPositions } from './audio-envelope'
+import { markPositions, wavSamples } from './audio-envelope'
 import { fixture } from './fixtures'
 import { createTenant, gateway, PROVIDER, type TestTenant } from './helpers'
 
 const audio = (name: string) => fixture(name, env.AUDIO_FIXTURES)
 const post = (t: TestTenant, path: string, body: Uint8Array) => gateway(path, { method: 'POST', headers: { authorization: `Bearer ${t.key}` }, body })
-
-/** A 16-bit WAV's samples, first channel, as floats. */
-export function wavSamples(bytes: Uint8Array): { samples: Float32Array; rate: number } {
-  const chunks = wavChunks(bytes)
-  const fmt = chunks.find((c) => c.id === 'fmt ')!
-  const data = chunks.find((c) => c.id === 'data')!
-  const view = new DataView(bytes.buffer, bytes.byteOffset)
-  const channels = view.getUint16(fmt.body + 2, true)
-  const samples = new Float32Array(data.size / 2 / channels)
-  for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(data.body + i * 2 * channels, true) / 32768
-  return { samples, rate: view.getUint32(fmt.body + 4, true) }
-}
 
 describe('audio through /v1/aigc/label and /detect', () => {
   it('WAV and MP3 take the rhythm mark at the tenant position, and the signed implicit label over it', async () => {
