@@ -4,7 +4,7 @@ import { readLabels } from '../src/formats'
 import { mpegFrame } from '../src/formats/mp3'
 import { markPositions, wavSamples } from './audio-envelope'
 import { fixture } from './fixtures'
-import { createTenant, gateway, PROVIDER, upstreamRequests, type TestTenant } from './helpers'
+import { admin, createTenant, gateway, PROVIDER, upstreamRequests, type TestTenant } from './helpers'
 
 const speech = (t: TestTenant, body: Record<string, unknown>) =>
   gateway('/v1/audio/speech', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o-mini-tts', input: '你好', voice: 'alloy', ...body }) })
@@ -122,5 +122,36 @@ describe('POST /v1/audio/speech', () => {
     expect(res.headers.get('x-aigc-explicit-reason')).toBe('format-cannot-carry')
     const { audio } = await deltas(res)
     expect(audio).toHaveLength(3)
+  })
+})
+
+describe('labels.audio and unmark grants on speech', () => {
+  it('is validated and patched field by field', async () => {
+    const t = await createTenant()
+    const bad = await admin('PATCH', `/tenants/${t.id}`, { labels: { audio: { position: 'middle' } } })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('labels.audio.position')
+    const ok = await admin('PATCH', `/tenants/${t.id}`, { labels: { audio: { required: true } } })
+    expect(await ok.json()).toMatchObject({ labels: { audio: { position: 'end', required: true } } })
+  })
+
+  it('an unmark grant leaves the mark out, never the implicit label, and lets a required tenant have flac', async () => {
+    const t = await createTenant({ labels: { audio: { required: true } }, unmark: { allowed: true, agreementVersion: 'v1', autoApprove: true } })
+    const applied = await gateway('/v1/aigc/unmark-grants', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ user: 'user-1', purpose: '出版物自行标注', agreementVersion: 'v1', acceptedAt: new Date(Date.now() - 60_000).toISOString() }),
+    })
+    const { id } = (await applied.json()) as { id: string }
+    const unmarked = (body: Record<string, unknown>) =>
+      gateway('/v1/audio/speech', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'application/json', 'x-aigc-unmark': id, 'x-aigc-user': 'user-1' }, body: JSON.stringify({ model: 'tts', input: '你好', voice: 'alloy', ...body }) })
+    for (const format of ['wav', 'flac']) {
+      const res = await unmarked({ response_format: format })
+      expect(res.status, format).toBe(200)
+      expect(res.headers.get('x-aigc-explicit-reason'), format).toBe('unmark-grant')
+      const out = new Uint8Array(await res.arrayBuffer())
+      expect(readLabels(out), format).toHaveLength(1)
+      if (format === 'wav') expect(markPositions(wavSamples(out).samples, 24000)).toMatchObject({ start: false, end: false })
+    }
   })
 })
