@@ -190,6 +190,13 @@ export const LIMITS = {
     status: 422,
     why: 'a speech answer is held whole with its marked and labelled copy; an hour of 24 kHz PCM is 170 MB, TTS answers are minutes',
   },
+  audioMarkBytes: {
+    name: 'audio_mark_bytes',
+    max: 16 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'the rhythm mark is synthesised at the layout a WAV header claims; 1.46 s at 48 kHz stereo 16-bit is 280 KB, a claimed 384 kHz in 32 channels of doubles would be 140 MB',
+  },
   audioHeaderBytes: {
     name: 'audio_header_bytes',
     max: 16 * MiB,

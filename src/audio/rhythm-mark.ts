@@ -4,6 +4,7 @@
  * content with the separating silence. Pure: numbers from label/rules.ts.
  */
 import { FormatError } from '../formats/bytes'
+import { checkLimit } from '../limits'
 import { RHYTHM_MARK_ELEMENTS, RHYTHM_MARK_SOUND } from '../label/rules'
 
 export const AUDIO_MARK_POSITIONS = ['end', 'start', 'both'] as const
@@ -87,7 +88,11 @@ export function markPcm(pcm: Uint8Array, layout: PcmLayout, position: AudioMarkP
   const frame = (layout.bitsPerSample / 8) * layout.channels
   if (pcm.length % frame !== 0) throw new FormatError(`the PCM data (${pcm.length} bytes) is not a whole number of ${frame}-byte sample frames`)
   const mark = rhythmMark(layout.sampleRate)
-  return aroundContent(pcm, encodePcm(mark, layout), encodePcm(leadingSilence(mark, layout.sampleRate), layout), position)
+  checkLimit('audioMarkBytes', mark.length * frame, 'the rhythm mark at the file\'s rate, channels and bit depth')
+  // Only the parts the position needs are made: a mark at 384 kHz in 32 channels is megabytes.
+  const before = position === 'end' ? new Uint8Array() : encodePcm(mark, layout)
+  const after = position === 'start' ? new Uint8Array() : encodePcm(leadingSilence(mark, layout.sampleRate), layout)
+  return aroundContent(pcm, before, after, position)
 }
 
 /** The mark with its separating silence moved before it (for a mark after the content). */
