@@ -14,6 +14,8 @@ const FIXTURE_IMAGES = base64Files(fixtureDir)
 const HOSTILE_FIXTURES = base64Files('./test/fixtures/hostile')
 // MP4, MOV and M4A files written by ffmpeg.
 const VIDEO_FIXTURES = base64Files('./test/fixtures/video')
+// MP3, WAV, FLAC, Ogg Vorbis and Opus files written by ffmpeg.
+const AUDIO_FIXTURES = base64Files('./test/fixtures/audio')
 
 export default defineConfig({
   test: {
@@ -30,6 +32,7 @@ export default defineConfig({
                 FIXTURE_IMAGES,
                 HOSTILE_FIXTURES,
                 VIDEO_FIXTURES,
+                AUDIO_FIXTURES,
                 GATEWAY_ENV: 'production',
                 ADMIN_TOKEN: 'test-admin-token-0123456789',
                 MASTER_KEY: 'test-master-key-0123456789abcdef',

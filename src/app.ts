@@ -26,7 +26,7 @@ app.use('*', requestLog)
 
 // What a browser client may read of a labelled answer.
 const EXPOSED = [
-  'X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-C2PA', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant',
+  'X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-C2PA', 'X-AIGC-Implicit', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant',
   'X-AIGC-Unmark-Refused', 'X-AIGC-Request-Id', 'X-Request-Id', 'Request-Id',
 ].join(', ')
 

@@ -196,6 +196,35 @@ export const LIMITS = {
     status: 422,
     why: 'every metadata key is read to find AIGC by name; real files have a handful',
   },
+  // Audio (issue 12): RIFF chunks, FLAC blocks, ID3v2 frames, Vorbis comments; Ogg headers.
+  audioMetadataItems: {
+    name: 'audio_metadata_items',
+    max: 10_000,
+    unit: 'count',
+    status: 422,
+    why: 'the chunks, blocks, frames or comments of one audio metadata list are read on every label; real files have tens',
+  },
+  audioAnswerBytes: {
+    name: 'audio_answer_bytes',
+    max: 50 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'a speech answer is held whole with its marked and labelled copy; an hour of 24 kHz PCM is 170 MB, TTS answers are minutes',
+  },
+  audioMarkBytes: {
+    name: 'audio_mark_bytes',
+    max: 16 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'the rhythm mark is synthesised at the layout a WAV header claims; 1.46 s at 48 kHz stereo 16-bit is 280 KB, a claimed 384 kHz in 32 channels of doubles would be 140 MB',
+  },
+  audioHeaderBytes: {
+    name: 'audio_header_bytes',
+    max: 16 * MiB,
+    unit: 'bytes',
+    status: 422,
+    why: 'Ogg header packets and a FLAC comment block are put together in memory; cover art in them is rarely past a few MB',
+  },
   // Documents (issue 18): OOXML packages (ZIP), XML parts, PDF.
   zipEntries: {
     name: 'zip_entries',

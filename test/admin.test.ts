@@ -89,6 +89,7 @@ describe('tenant lifecycle', () => {
     expect(JSON.parse(body).labels).toEqual({
       text: { text: '本内容由人工智能生成', position: 'end', pdfPageText: true },
       image: { text: 'AI生成', position: 'bottom-right', heightRatio: 0.06, marginRatio: 0.02, color: '#FFFFFF', opacity: 1, plateColor: '#000000', plateOpacity: 0.55, watermark: true },
+      audio: { position: 'end', required: false },
       signing: { algorithm: 'SM2' },
     })
 

@@ -5,6 +5,7 @@ declare namespace Cloudflare {
     FIXTURE_IMAGES: Record<string, string>
     HOSTILE_FIXTURES: Record<string, string>
     VIDEO_FIXTURES: Record<string, string>
+    AUDIO_FIXTURES: Record<string, string>
   }
   interface GlobalProps {
     mainModule: typeof import('../src/index')

@@ -157,9 +157,11 @@ describe('chat completions through the official SDK', () => {
     const error = await openai(t.key).chat.completions.create({ model: 'html', messages }).catch((e) => e)
     expect(error.status).toBe(502)
     expect(error.message).toMatch(/cannot label/)
-    const speech = await openai(t.key).audio.speech.create({ model: 'x', input: '你好', voice: 'alloy' }).catch((e) => e)
-    expect(speech.status).toBe(501)
-    expect(await upstreamRequests(t.host)).toHaveLength(1)
+    // Speech is labelled now: the SDK gets the marked MP3.
+    const speech = await openai(t.key).audio.speech.create({ model: 'x', input: '你好', voice: 'alloy' })
+    expect(speech.headers.get('x-aigc-explicit')).toBe('applied')
+    expect(speech.headers.get('content-type')).toBe('audio/mpeg')
+    expect(await upstreamRequests(t.host)).toHaveLength(2)
   })
 
   it('answers bad JSON with a 400 in the OpenAI error shape', async () => {

@@ -53,10 +53,10 @@ describe('default deny', () => {
       expect(res.status).toBe(501)
       expect((await res.json<any>()).error.message).toMatch(new RegExp(`^${method} /v1/chat/completions is not served: only POST`))
     }
-    for (const path of ['/v1/audio/speech/', '/v1//audio/speech', '/v1/audio/Speech']) {
-      const res = await post(t, path, { model: 'x', input: '你好', voice: 'alloy' })
+    for (const path of ['/v1/videos/', '/v1//videos', '/v1/Videos']) {
+      const res = await post(t, path, { model: 'x', prompt: '你好' })
       expect(res.status, path).toBe(501)
-      expect((await res.json<any>()).error.message).toMatch(/audio\/speech is refused/)
+      expect((await res.json<any>()).error.message).toMatch(/videos is refused/)
     }
     expect(await upstreamRequests(t.host)).toEqual([])
   })

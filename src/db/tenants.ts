@@ -1,4 +1,5 @@
 /** D1 queries for tenants and their gateway keys, returning domain objects. */
+import { DEFAULT_AUDIO_MARK } from '../audio/rhythm-mark'
 import { DEFAULT_IMAGE_MARK } from '../label/image-mark'
 import { DEFAULT_SIGNING, type Labels, type UnmarkPolicy } from '../tenant/schema'
 
@@ -51,7 +52,7 @@ function toTenant(row: TenantRow): Tenant {
     },
     upstreamKeySealed: row.upstream_api_key_sealed,
     // Tenants stored before image labels or signing existed get the defaults.
-    labels: { image: DEFAULT_IMAGE_MARK, signing: DEFAULT_SIGNING, ...JSON.parse(row.labels) } as Labels,
+    labels: { image: DEFAULT_IMAGE_MARK, audio: DEFAULT_AUDIO_MARK, signing: DEFAULT_SIGNING, ...JSON.parse(row.labels) } as Labels,
     unmark: JSON.parse(row.unmark_policy) as UnmarkPolicy,
     corsOrigins: JSON.parse(row.cors_origins) as string[],
     createdAt: row.created_at,

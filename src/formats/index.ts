@@ -11,10 +11,15 @@ import { html } from './html'
 import { jpeg } from './jpeg'
 import { markdown } from './markdown'
 import { m4a, mov, mp4 } from './mp4'
+import { aac } from './aac'
+import { flac } from './flac'
+import { mp3 } from './mp3'
+import { oggVorbis, opus } from './ogg'
 import { docx, pptx, xlsx } from './ooxml'
 import { pdf } from './pdf'
 import { png } from './png'
 import { isLabel, type CarrierFormat, type CarrierVariant, type FoundLabel } from './types'
+import { wav } from './wav'
 import { webp } from './webp'
 
 export { FormatError }
@@ -22,10 +27,12 @@ export { isLabel }
 export type { CarrierFormat, CarrierVariant, FoundLabel }
 
 // Office packages by their main part's content type (a plain ZIP is none of them). Video and
-// audio (ISO base media): mov and m4a by their ftyp brand before the mp4 catch-all.
-export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, pdf, markdown, html, docx, xlsx, pptx, mov, m4a, mp4]
+// audio (ISO base media): mov and m4a by their ftyp brand before the mp4 catch-all. AAC
+// (ADTS) before MP3, which takes any other ID3-tagged file; both last: a bare frame header
+// is only two bytes of magic.
+export const FORMATS: CarrierFormat[] = [png, jpeg, webp, gif, pdf, markdown, html, docx, xlsx, pptx, mov, m4a, mp4, wav, flac, oggVorbis, opus, aac, mp3]
 /** What the formats are, for the error that refuses any other file. */
-export const SUPPORTED_FORMATS = 'PNG, JPEG, WebP, GIF, PDF, DOCX, XLSX, PPTX (and their templates), MP4, MOV, M4A, HTML, or Markdown/plain text declared as text/markdown or text/plain'
+export const SUPPORTED_FORMATS = 'PNG, JPEG, WebP, GIF, PDF, DOCX, XLSX, PPTX (and their templates), MP4, MOV, M4A, MP3, WAV, FLAC, Ogg Vorbis, Ogg Opus, AAC (ADTS), HTML, or Markdown/plain text declared as text/markdown or text/plain'
 export { markdown }
 
 /** Text has no magic number: a text file its bytes do not identify is what its declared type says. */

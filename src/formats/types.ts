@@ -1,4 +1,5 @@
 /** What every carrier-format module offers: detect, read, write (verify is read + compare). */
+import type { AudioMarkPosition } from '../audio/rhythm-mark'
 import type { TextAffixes } from '../label/explicit-text'
 import type { XmpSign, XmpVariant } from '../label/xmp'
 
@@ -57,7 +58,7 @@ export interface C2paCarrier {
 }
 
 export interface CarrierFormat {
-  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'docx' | 'xlsx' | 'pptx' | 'pdf' | 'mp4' | 'mov' | 'm4a'
+  name: 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'docx' | 'xlsx' | 'pptx' | 'pdf' | 'mp4' | 'mov' | 'm4a' | 'mp3' | 'aac' | 'wav' | 'flac' | 'ogg' | 'opus'
   /** The type a labelled file is answered with when the request declared none of `types`. */
   mime: string
   /** Other content types a request may declare for this format; the answer keeps the declared one. */
@@ -78,11 +79,13 @@ export interface CarrierFormat {
   /**
    * Text documents: the file with the tenant's explicit text label where a reader sees it
    * (before and/or after the body, as the affixes say). Formats without it take an image
-   * mark (images) or refuse a visible mark (video, audio).
+   * mark (images), the audible one (`audibleMark`) or refuse a visible mark (video).
    */
   explicitText?(bytes: Uint8Array, affixes: TextAffixes): Uint8Array
   /** Images that carry C2PA Content Credentials. */
   c2pa?: C2paCarrier
+  /** Audio that can take the rhythm mark without re-encoding its own samples (WAV, MP3). */
+  audibleMark?(bytes: Uint8Array, position: AudioMarkPosition): Uint8Array
   /** Set when the tenant may turn `explicitText` off (PDF page text: labels.text.pdfPageText). */
   explicitTextOptional?: true
 }

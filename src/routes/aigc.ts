@@ -17,7 +17,8 @@ import { withWatermark } from '../verify/watermark-report'
 import { readWatermark, watermarker } from './watermark'
 import { setC2paHeader, setLabelHeaders, type Omission } from './delivery'
 import type { C2paOutcome } from '../c2pa/outcome'
-import { labelTypedFile, mediaType, takesVisibleMark, typedFile, type TypedFile } from './file-label'
+import { cannotCarryAudioMark, labelTypedFile, mediaType, takesVisibleMark, typedFile, type TypedFile } from './file-label'
+import type { Labels } from '../tenant/schema'
 import { cappedJson, readBody } from './body'
 import { uploadError } from './images'
 import { requestInfo, type AppEnv } from './types'
@@ -72,8 +73,8 @@ function fileFormat(bytes: Uint8Array, declared: string): CarrierFormat {
 aigc.post('/label', async (c) => {
   const { explicit, watermark } = requestedMarks(c, 'explicit,implicit')
   const file = await upload(c)
-  refuseUnmarkable(file.format, explicit)
   const tenant = c.get('tenant').tenant
+  refuseUnmarkable(file.format, explicit, tenant.labels)
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const marker = watermark ? await watermarker(c, true) : undefined
   const out = await labelTypedFile(file, label, explicit ? tenant.labels : undefined, await signing(c, 'producer'), marker).catch(rethrowUpload)
@@ -93,8 +94,8 @@ aigc.post('/propagate', async (c) => {
   const { explicit } = requestedMarks(c, 'implicit')
   const file = await upload(c)
   const { bytes, format } = file
-  refuseUnmarkable(format, explicit)
   const tenant = c.get('tenant').tenant
+  refuseUnmarkable(format, explicit, tenant.labels)
   const read = readOrReject(bytes, format)
   const found = read.filter((f) => f.label)
   // Without a label in the metadata, a verified watermark gives the producer's record; a trace alone says suspected.
@@ -129,18 +130,24 @@ aigc.post('/propagate', async (c) => {
     throw error
   }
   const text = PROPAGATION_MARK_TEXT[label.Label]
-  const marks = explicit ? (text ? { text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
+  const marks = explicit ? (text ? { ...tenant.labels, text: { ...tenant.labels.text, text }, image: { ...tenant.labels.image, text } } : tenant.labels) : undefined
   const out = await labelTypedFile(file, label, marks, await signing(c, 'propagator')).catch(rethrowUpload)
   return fileResponse(out.bytes, file.type, [out.label], explicit ? out.omission : 'not-requested', out.c2pa)
 })
 
 /**
  * Fail closed on a visible mark the gateway cannot make: video needs its opening frames
- * re-encoded (GB 45438 5.4) and audio the rhythm mark (5.3), neither built yet. The
- * implicit label alone is offered instead of a file that claims a mark it lacks.
+ * re-encoded (GB 45438 5.4), not built yet, and audio in a codec the rhythm mark (5.3)
+ * cannot be joined to is refused when the tenant requires the mark (else it goes out with
+ * the implicit label, and the headers say the mark was omitted). The implicit label alone
+ * is offered instead of a file that claims a mark it lacks.
  */
-function refuseUnmarkable(format: CarrierFormat, explicit: boolean): void {
+function refuseUnmarkable(format: CarrierFormat, explicit: boolean, labels: Labels): void {
   if (!explicit || takesVisibleMark(format)) return
+  if (cannotCarryAudioMark(format)) {
+    if (!labels.audio.required) return
+    throw new GatewayError(400, 'invalid_request', `mark: this tenant requires the audible mark, which ${format.name.toUpperCase()} audio cannot carry without re-encoding; send WAV or MP3`, 'mark')
+  }
   throw new GatewayError(422, 'unsupported_format', `mark: the gateway cannot add a visible mark to ${format.name.toUpperCase()} files yet; send mark=implicit for the implicit label alone`, 'mark')
 }
 

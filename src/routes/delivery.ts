@@ -12,10 +12,11 @@ import type { C2paOutcome } from '../c2pa/outcome'
 
 /**
  * Why the explicit label is not in the content, or undefined when it is applied: left out
- * (structured output, a grant, not asked for), nothing to label (`no-text`), or decided only
+ * (structured output, a grant, not asked for, audio whose codec cannot take the rhythm
+ * mark), nothing to label (`no-text`), or decided only
  * at the end of a stream (`structured-output-pending`).
  */
-export type Omission = 'structured-output' | 'unmark-grant' | 'not-requested' | 'tenant-option-off' | 'no-text' | 'structured-output-pending' | undefined
+export type Omission = 'structured-output' | 'unmark-grant' | 'not-requested' | 'tenant-option-off' | 'format-cannot-carry' | 'no-text' | 'structured-output-pending' | undefined
 
 /** `X-AIGC-Explicit` and `X-AIGC-Explicit-Reason` for each omission. */
 const EXPLICIT: Record<NonNullable<Omission>, [status: string, reason: string]> = {
@@ -23,6 +24,7 @@ const EXPLICIT: Record<NonNullable<Omission>, [status: string, reason: string]> 
   'unmark-grant': ['omitted', 'unmark-grant'],
   'not-requested': ['omitted', 'not-requested'],
   'tenant-option-off': ['omitted', 'tenant-option-off'],
+  'format-cannot-carry': ['omitted', 'format-cannot-carry'],
   'no-text': ['none', 'no-text'],
   'structured-output-pending': ['deferred', 'structured-output'],
 }

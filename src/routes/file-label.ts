@@ -1,6 +1,6 @@
 /**
  * One file, labelled as a reader will meet it: the visible mark its format takes (the text
- * label in a text document, the image mark on an image), then exactly one signed implicit
+ * label in a text document, the image mark on an image, the rhythm mark on WAV and MP3), then exactly one signed implicit
  * label, read back before it is returned. Shared by uploads to /v1/aigc and generated files
  * read from the model API.
  */
@@ -35,14 +35,21 @@ export function typedFile(bytes: Uint8Array, format: CarrierFormat, header: stri
   return { bytes, format, type: type === declared ? header.trim() : type }
 }
 
-export type VisibleMarks = Pick<Labels, 'text' | 'image'>
+export type VisibleMarks = Pick<Labels, 'text' | 'image' | 'audio'>
 
-/** Whether the gateway can put a visible mark on this format (video and audio not yet). */
-export const takesVisibleMark = (format: CarrierFormat) => format.explicitText !== undefined || format.mime.startsWith('image/')
+/** Whether the gateway can put a visible (or audible) mark on this format (video not yet). */
+export const takesVisibleMark = (format: CarrierFormat) => format.explicitText !== undefined || format.audibleMark !== undefined || format.mime.startsWith('image/')
+
+/**
+ * Audio the rhythm mark cannot be joined to without decoding and re-encoding it (FLAC,
+ * Opus, Vorbis, AAC in M4A): it leaves with the implicit label alone and says so, unless
+ * the tenant requires the mark (`labels.audio.required`), when the caller refuses it.
+ */
+export const cannotCarryAudioMark = (format: CarrierFormat) => format.mime.startsWith('audio/') && format.audibleMark === undefined
 
 export interface LabelledTypedFile extends LabelledFile {
-  /** Why the visible mark asked for is not there: the tenant turned its option for this format off. */
-  omission?: 'tenant-option-off'
+  /** Why the visible mark asked for is not there: the tenant turned its option off, or the codec cannot take it. */
+  omission?: 'tenant-option-off' | 'format-cannot-carry'
 }
 
 /**
@@ -58,9 +65,16 @@ export async function labelTypedFile(
 ): Promise<LabelledTypedFile> {
   // A tenant stored before the option existed has none: the default (on) applies.
   const optedOut = marks !== undefined && format.explicitTextOptional === true && marks.text.pdfPageText === false
-  const input = marks && format.explicitText && !optedOut ? format.explicitText(bytes, affixesFor(marks.text)) : bytes
+  const input = !marks
+    ? bytes
+    : format.explicitText && !optedOut
+      ? format.explicitText(bytes, affixesFor(marks.text))
+      : format.audibleMark
+        ? format.audibleMark(bytes, marks.audio.position)
+        : bytes
   const imageMark = (marks || watermark) && format.mime.startsWith('image/') ? markContext(marks?.image, watermark) : undefined
   const out = await labelFile(input, format, label, imageMark, signing)
   checkWritten(out.bytes, out.label, format)
-  return optedOut ? { ...out, omission: 'tenant-option-off' } : out
+  if (optedOut) return { ...out, omission: 'tenant-option-off' }
+  return marks && cannotCarryAudioMark(format) ? { ...out, omission: 'format-cannot-carry' } : out
 }

@@ -111,6 +111,7 @@ const HEADERS: Record<string, string> = {
   'X-AIGC-Unmark-Refused': 'why a request\'s grant was not honoured (the content went out labelled)',
   'X-AIGC-Propagation': '`unchanged`: the file already carried this platform\'s intact propagation',
   'X-AIGC-Request-Id': "the gateway's id of the request (on every response)",
+  'X-AIGC-Implicit': '`file` (the implicit label is in the file) or `header-only` (raw PCM and SSE audio: the label is in the headers)',
 }
 const LABEL_HEADERS = ['X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant', 'X-AIGC-Unmark-Refused']
 
@@ -125,6 +126,7 @@ function proxyBehaviour(labeller: Labeller): { summary: string; refused?: string
     case 'text': return { summary: 'Generated text labelled: the visible label in the text, the implicit label in headers and an `aigc` object; streams labelled frame by frame' }
     case 'stored': return { summary: 'Stored generated text, labelled again as it is read back' }
     case 'image': return { summary: 'Every image marked and labelled; URL images fetched, labelled and served from signed gateway URLs' }
+    case 'speech': return { summary: 'Generated speech: the rhythm mark (短长短短) in MP3, WAV and PCM, the implicit label in every format that has a carrier; SSE deltas labelled as they go' }
     case 'transcript': return { summary: 'The transcript labelled in its own format (json, verbose_json, text, srt, vtt)' }
     case 'jsonl': return { summary: 'JSON Lines of batch results, each message labelled' }
     case 'file': return { summary: "A file download: a generated file is labelled, a client's upload passed unchanged" }

@@ -19,6 +19,8 @@ export type Labeller =
   | { kind: 'stored'; view: StoredViewName }
   /** Images: every image marked and labelled (routes/images.ts). */
   | { kind: 'image' }
+  /** Text to speech: the audio marked and labelled, files and SSE deltas (routes/audio.ts). */
+  | { kind: 'speech' }
   /** Speech to text: json, verbose_json, text, srt, vtt (routes/stored.ts). */
   | { kind: 'transcript' }
   /** Anthropic batch results, JSON Lines: each line's message labelled (OpenAI's are files: `file`). */
@@ -54,7 +56,6 @@ const refuse = (why: string): Labeller => ({ kind: 'refuse', why })
 const METADATA = 'object metadata (ids, status, timestamps), no generated content'
 const DELETION = 'a deletion receipt'
 const USER_FILES = 'files and chunks the client uploaded, not generated content'
-const NOT_LABELLED_AUDIO = 'it returns generated audio, which this gateway does not label yet'
 const NOT_LABELLED_VIDEO = 'it returns generated video, which this gateway does not label yet'
 const DIRECT_ACCESS = 'it hands the client credentials to talk to the model directly, around the labels'
 
@@ -123,7 +124,7 @@ export const ROUTES: readonly Route[] = [
   // Audio and video.
   openai('POST', '/v1/audio/transcriptions', { kind: 'transcript' }),
   openai('POST', '/v1/audio/translations', { kind: 'transcript' }),
-  openai('POST', '/v1/audio/speech', refuse(NOT_LABELLED_AUDIO)),
+  openai('POST', '/v1/audio/speech', { kind: 'speech' }),
   openai('POST', '/v1/videos', refuse(NOT_LABELLED_VIDEO)),
   openai('GET', '/v1/videos', refuse(NOT_LABELLED_VIDEO)),
   openai('GET', '/v1/videos/{id}', refuse(NOT_LABELLED_VIDEO)),

@@ -8,6 +8,7 @@ import { GatewayError } from '../errors'
 import { tenantForKey } from '../tenant/service'
 import { forwardToUpstream, incomingHeaders, type UpstreamDialect } from '../upstream/client'
 import { aigc } from './aigc'
+import { speech } from './audio'
 import { fileContent } from './generated-files'
 import { imageCall } from './images'
 import { parseJsonObject } from './json'
@@ -52,6 +53,8 @@ v1.all('*', async (c) => {
       return labelledText(c, { ...labeller.protocol, path: upstreamPath })
     case 'image':
       return imageCall(c, upstreamPath.replace(/^\/images/, ''))
+    case 'speech':
+      return speech(c)
     case 'json-only':
       return jsonOnly(c, resolved, upstreamPath, labeller.why)
     case 'file':

@@ -7,6 +7,7 @@ import { isAnnexEValue, providerCodeProblem } from '../label/annex-e'
 import { DEFAULT_TEXT_LABEL } from '../label/explicit-text'
 import { explicitLabelProblem, MIN_IMAGE_MARK_HEIGHT_RATIO, MIN_RETENTION_DAYS } from '../label/rules'
 import { DEFAULT_IMAGE_MARK, MARK_POSITIONS } from '../label/image-mark'
+import { AUDIO_MARK_POSITIONS, DEFAULT_AUDIO_MARK } from '../audio/rhythm-mark'
 import { GatewayError } from '../errors'
 import { SIGNING_ALGORITHMS } from '../label/signature'
 
@@ -49,11 +50,20 @@ const imageLabel = z
   })
   .strict()
 
+/**
+ * The rhythm mark (GB 45438 §5.3) on audio: `position` end (default), start or both;
+ * `required` refuses audio the gateway cannot mark (FLAC, Opus, AAC…) instead of sending it
+ * with the implicit label alone.
+ */
+const audioLabel = z
+  .object({ position: z.enum(AUDIO_MARK_POSITIONS).default(DEFAULT_AUDIO_MARK.position), required: z.boolean().default(DEFAULT_AUDIO_MARK.required) })
+  .strict()
+
 /** The tenant's label signing key (ReservedCode1/2); changing the algorithm rotates the key. */
 const signing = z.object({ algorithm: z.enum(SIGNING_ALGORITHMS).default('SM2') }).strict()
 export const DEFAULT_SIGNING = { algorithm: 'SM2' } as const
 
-const labels = z.object({ text: textLabel.prefault({}), image: imageLabel.prefault({}), signing: signing.prefault({}) }).strict()
+const labels = z.object({ text: textLabel.prefault({}), image: imageLabel.prefault({}), audio: audioLabel.prefault({}), signing: signing.prefault({}) }).strict()
 
 const unmarkPolicy = z
   .object({
@@ -135,7 +145,7 @@ export const tenantCreateSchema = z
   .strict()
 
 /** A change of label settings: each part partial, merged over the stored settings. */
-export const labelsPatchSchema = z.object({ text: textLabel.partial(), image: imageLabel.partial(), signing: signing.partial() }).partial().strict()
+export const labelsPatchSchema = z.object({ text: textLabel.partial(), image: imageLabel.partial(), audio: audioLabel.partial(), signing: signing.partial() }).partial().strict()
 
 export const tenantPatchSchema = z
   .object({

@@ -59,6 +59,7 @@ export function mergeLabels(current: Labels, patch: LabelsPatch = {}): Labels {
   return {
     text: { ...current.text, ...patch.text },
     image: { ...DEFAULT_IMAGE_MARK, ...current.image, ...patch.image },
+    audio: { ...current.audio, ...patch.audio },
     signing: { ...current.signing, ...patch.signing },
   }
 }

@@ -2,9 +2,16 @@
  * One contract, run for every carrier format and fixture: round trip, exactly one label,
  * everything else byte-identical, corrupt input refused with a FormatError.
  */
+import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { FormatError } from '../../src/formats/bytes'
+import { aac } from '../../src/formats/aac'
+import { flac, flacBlocks } from '../../src/formats/flac'
 import { gif, gifBlocks } from '../../src/formats/gif'
+import { id3Tag } from '../../src/formats/id3'
+import { mp3, mp3Stream } from '../../src/formats/mp3'
+import { oggVorbis, opus } from '../../src/formats/ogg'
+import { wav, wavChunks } from '../../src/formats/wav'
 import { detectFormat, readLabels, verifyLabel, writeLabel, type CarrierFormat } from '../../src/formats'
 import { jpeg, jpegSegments } from '../../src/formats/jpeg'
 import { png, pngChunks } from '../../src/formats/png'
@@ -21,7 +28,25 @@ interface Case {
   others(bytes: Uint8Array): string[]
   /** XMP properties of the fixture that must survive. */
   keeps?: Record<string, string>
+  /** The fixture folder (default: images) and the label's form (default: an XMP element). */
+  set?: Record<string, string>
+  form?: 'text'
+  /**
+   * Where media starts that a cut at a unit boundary leaves valid (an MP3 cut between
+   * frames is a shorter MP3): cuts past it are labelled or refused, either is right.
+   */
+  mediaFrom?(bytes: Uint8Array): number
 }
+
+const latin = (b: Uint8Array) => String.fromCharCode(...b)
+/** ID3v2-tagged streams: the tag's frames but the label, and everything after the tag. */
+function id3Others(b: Uint8Array): string[] {
+  const tag = id3Tag(b)
+  const frames = (tag?.frames ?? []).filter((f) => !(f.id === 'TXXX' && latin(b.subarray(f.body + 1, f.body + 6)) === 'AIGC\0'))
+  return [...frames.map((f) => hex(b.subarray(f.start, f.end))), hex(b.subarray(tag?.end ?? 0))]
+}
+/** Ogg: what the content binding covers (audio pages but their sequence numbers and CRCs) is what must not change. */
+const contentHex = (format: CarrierFormat) => (b: Uint8Array) => [...format.content(b)].map(hex)
 
 const CASES: Case[] = [
   {
@@ -53,22 +78,53 @@ const CASES: Case[] = [
       return [hex(b.subarray(6, headerEnd)), ...body.map((x) => hex(b.subarray(x.start, x.end)))]
     },
   },
+  {
+    format: mp3,
+    fixtures: ['tagged-v23.mp3', 'v24.mp3', 'bare.mp3'],
+    set: env.AUDIO_FIXTURES,
+    form: 'text',
+    others: id3Others,
+    keeps: { 'tagged-v23.mp3': 'Fixture Artist' },
+    mediaFrom: (b) => mp3Stream(b).audio,
+  },
+  { format: aac, fixtures: ['tagged.aac', 'clip.aac'], set: env.AUDIO_FIXTURES, form: 'text', others: id3Others, keeps: { 'tagged.aac': 'Fixture Title' }, mediaFrom: (b) => id3Tag(b)?.end ?? 0 },
+  {
+    format: wav,
+    fixtures: ['info.wav', 'plain.wav'],
+    set: env.AUDIO_FIXTURES,
+    form: 'text',
+    others: (b) => wavChunks(b).filter((c) => c.id !== 'AIGC').map((c) => hex(b.subarray(c.start, c.end))),
+    keeps: { 'info.wav': 'Fixture Artist' },
+  },
+  {
+    format: flac,
+    fixtures: ['picture.flac', 'bare.flac'],
+    set: env.AUDIO_FIXTURES,
+    form: 'text',
+    others: (b) => {
+      const { blocks, audio } = flacBlocks(b)
+      return [...blocks.filter((x) => x.type !== 4).map((x) => hex(Uint8Array.of(b[x.start]! & 0x7f)) + hex(b.subarray(x.start + 1, x.end))), hex(b.subarray(audio))]
+    },
+    keeps: { 'picture.flac': 'Fixture Title' },
+  },
+  { format: oggVorbis, fixtures: ['clip.ogg'], set: env.AUDIO_FIXTURES, form: 'text', others: contentHex(oggVorbis), keeps: { 'clip.ogg': 'Fixture Title' } },
+  { format: opus, fixtures: ['clip.opus'], set: env.AUDIO_FIXTURES, form: 'text', others: contentHex(opus), keeps: { 'clip.opus': 'Fixture Title' } },
 ]
 
 const label = (id: string) => createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: id })
 
-for (const { format, fixtures, others, keeps } of CASES) {
+for (const { format, fixtures, others, keeps, set, form = 'element', mediaFrom } of CASES) {
   describe(`${format.name} carrier`, () => {
     for (const name of fixtures) {
       it(`${name}: round trip, one label, everything else unchanged`, () => {
-        const original = fixture(name)
+        const original = fixture(name, set)
         expect(detectFormat(original)).toBe(format)
         const once = writeLabel(original, label('first-id'))
         expect(verifyLabel(once, label('first-id'))).toBe(true)
         const twice = writeLabel(once, label('second-id'))
         const found = readLabels(twice)
         expect(found).toHaveLength(1)
-        expect(found[0]).toMatchObject({ form: 'element', wrapped: false, label: label('second-id') })
+        expect(found[0]).toMatchObject({ form, wrapped: false, label: label('second-id') })
         expect(verifyLabel(twice, label('first-id'))).toBe(false)
         expect(others(twice)).toEqual(others(original))
         // What a signature's content binding covers is untouched by label writes.
@@ -79,10 +135,18 @@ for (const { format, fixtures, others, keeps } of CASES) {
       })
 
       it(`${name}: truncated or corrupt input gives a FormatError`, () => {
-        const original = fixture(name)
+        const original = fixture(name, set)
+        const media = mediaFrom?.(original) ?? original.length
         for (let length = 0; length < original.length - 1; length += Math.max(1, Math.floor(original.length / 97))) {
           const cut = original.slice(0, length)
-          expect(() => format.write(cut, '{}'), `cut at ${length}`).toThrow(FormatError)
+          if (length < media) expect(() => format.write(cut, '{}'), `cut at ${length}`).toThrow(FormatError)
+          else {
+            try {
+              expect(readLabels(writeLabel(cut, label('cut')), format)).toHaveLength(1)
+            } catch (error) {
+              expect(error, `cut at ${length}`).toBeInstanceOf(FormatError)
+            }
+          }
         }
         const garbage = original.slice()
         for (let i = 16; i < Math.min(garbage.length, 64); i++) garbage[i] = 0xff

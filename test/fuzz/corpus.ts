@@ -1,5 +1,5 @@
 /**
- * The files every format is fuzzed from: the fixture images and videos, the hostile files,
+ * The files every format is fuzzed from: the fixture images, videos and audio, the hostile files,
  * and a few documents (Markdown front matter with and without a label, CRLF, none at all;
  * HTML pages, PDFs and Office packages with and without labels, written once by
  * test/ooxml-packages.ts, test/pdf-fixtures.ts and qpdf). The hostile
@@ -10,9 +10,9 @@ import { join } from 'node:path'
 import type { Seed } from './harness'
 import type { FuzzFormat } from './mutate'
 
-const DIRS = ['test/fixtures/images', 'test/fixtures/hostile', 'test/fixtures/video', 'test/fuzz/seeds']
+const DIRS = ['test/fixtures/images', 'test/fixtures/hostile', 'test/fixtures/video', 'test/fixtures/audio', 'test/fuzz/seeds']
 
-const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', html: 'html', pdf: 'pdf', docx: 'ooxml', xlsx: 'ooxml', pptx: 'ooxml', mp4: 'mp4', mov: 'mp4', m4a: 'mp4' }
+const BY_EXTENSION: Record<string, FuzzFormat> = { png: 'png', jpg: 'jpeg', jpeg: 'jpeg', webp: 'webp', gif: 'gif', md: 'markdown', json: 'markdown', html: 'html', pdf: 'pdf', docx: 'ooxml', xlsx: 'ooxml', pptx: 'ooxml', mp4: 'mp4', mov: 'mp4', m4a: 'mp4', mp3: 'mp3', aac: 'aac', wav: 'wav', flac: 'flac', ogg: 'ogg', opus: 'ogg' }
 
 export function formatOfFile(name: string): FuzzFormat | undefined {
   return BY_EXTENSION[name.split('.').pop()!.toLowerCase()]

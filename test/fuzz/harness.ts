@@ -244,7 +244,7 @@ export function describeFailure(f: Failure): string {
   return `${f.format} case ${f.index} (seed ${f.seed}, ${origin}): ${f.op ?? 'start'} ${f.kind}: ${f.detail}${f.where ? ` at ${f.where}` : ''}`
 }
 
-export const EXTENSIONS: Record<FuzzFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', markdown: 'md', html: 'html', pdf: 'pdf', ooxml: 'docx', mp4: 'mp4' }
+export const EXTENSIONS: Record<FuzzFormat, string> = { png: 'png', jpeg: 'jpg', webp: 'webp', gif: 'gif', markdown: 'md', html: 'html', pdf: 'pdf', ooxml: 'docx', mp4: 'mp4', mp3: 'mp3', aac: 'aac', wav: 'wav', flac: 'flac', ogg: 'ogg' }
 
 const reproducerName = (f: Failure) => `${f.format}-${f.seed}-${f.index}`
 

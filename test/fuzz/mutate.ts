@@ -12,8 +12,8 @@ import { entryData, readZip } from '../../src/formats/zip'
 import { concat, latin1, putU32be, putU32le, u16be, u32be, u32le, utf8, fromUtf8 } from '../../src/formats/bytes'
 
 /** `mp4` is the ISO base media family (MP4, MOV, M4A); `ooxml` the Office packages (DOCX, XLSX, PPTX). */
-export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'pdf' | 'ooxml' | 'mp4'
-export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'html', 'pdf', 'ooxml', 'mp4']
+export type FuzzFormat = 'png' | 'jpeg' | 'webp' | 'gif' | 'markdown' | 'html' | 'pdf' | 'ooxml' | 'mp4' | 'mp3' | 'aac' | 'wav' | 'flac' | 'ogg'
+export const FUZZ_FORMATS: FuzzFormat[] = ['png', 'jpeg', 'webp', 'gif', 'markdown', 'html', 'pdf', 'ooxml', 'mp4', 'mp3', 'aac', 'wav', 'flac', 'ogg']
 
 /** mulberry32: small, fast, and good enough to pick mutations. */
 export interface Rng {
@@ -206,15 +206,17 @@ function riffChunkSpans(b: Uint8Array): Span[] {
   return spans
 }
 
+const riffSize: Mutator = (b, r) => {
+  if (b.length < 8) return undefined
+  const out = copy(b)
+  const v = r.pick([0, b.length - 8, b.length, b.length - 9, 0xffffffff, r.int(b.length * 2)])
+  putU32le(out, 4, v)
+  return [out, `RIFF size ${v}`]
+}
+
 const webp: Mutator[] = [
   ...spanMutators(riffChunkSpans, 4, 'le'),
-  (b, r) => {
-    if (b.length < 8) return undefined
-    const out = copy(b)
-    const v = r.pick([0, b.length - 8, b.length, b.length - 9, 0xffffffff, r.int(b.length * 2)])
-    putU32le(out, 4, v)
-    return [out, `RIFF size ${v}`]
-  },
+  riffSize,
   (b, r) => {
     // VP8X flags (ICC, alpha, EXIF, XMP, animation) and canvas size.
     const vp8x = riffChunkSpans(b).find((s) => s.tag === 'VP8X')
@@ -311,6 +313,121 @@ const mp4: Mutator[] = [
     const v = r.pick([0, 1])
     putU32be(out, s.lengthAt, v)
     return [out, `${s.tag} size ${v}`]
+  },
+]
+
+// --- Audio: WAV is RIFF; MP3 (and ADTS AAC) an ID3v2 tag of frames, then MPEG (ADTS) frames; FLAC metadata blocks; Ogg pages.
+
+const wav: Mutator[] = [...spanMutators(riffChunkSpans, 4, 'le'), riffSize]
+
+function id3FrameSpans(b: Uint8Array): Span[] {
+  if (b.length < 10 || String.fromCharCode(b[0]!, b[1]!, b[2]!) !== 'ID3') return []
+  const end = Math.min(b.length, 10 + ((b[6]! << 21) | (b[7]! << 14) | (b[8]! << 7) | b[9]!))
+  const spans: Span[] = []
+  for (let p = 10; p + 10 <= end && b[p] !== 0 && spans.length < 10_000; ) {
+    const size = b[3] === 4 ? (b[p + 4]! << 21) | (b[p + 5]! << 14) | (b[p + 6]! << 7) | b[p + 7]! : u32be(b, p + 4)
+    if (p + 10 + size > end) break
+    spans.push({ start: p, end: p + 10 + size, lengthAt: p + 4, tag: String.fromCharCode(...b.subarray(p, p + 4)) })
+    p += 10 + size
+  }
+  return spans
+}
+
+const mp3: Mutator[] = [
+  ...spanMutators(id3FrameSpans, 4, 'be'),
+  (b, r) => {
+    // An MPEG frame header: version, layer, bitrate, sample rate, padding, channel mode.
+    const starts: number[] = []
+    for (let p = 0; p + 4 <= b.length && starts.length < 10_000; p++) if (b[p] === 0xff && (b[p + 1]! & 0xe0) === 0xe0) starts.push(p)
+    if (!starts.length) return undefined
+    const p = r.pick(starts) + 1 + r.int(3)
+    const out = copy(b)
+    out[p]! ^= 1 << r.int(8)
+    return [out, `MPEG header byte ${p} flipped`]
+  },
+  (b, r) => {
+    if (b.length < 10) return undefined
+    const out = copy(b)
+    const i = 3 + r.int(7) // version, revision, flags, tag size
+    out[i] = r.pick([0, 2, 4, 0x40, 0x80, 0x10, 0x7f, 0xff, r.int(256)])
+    return [out, `ID3v2 header byte ${i}`]
+  },
+]
+
+function flacBlockSpans(b: Uint8Array): Span[] {
+  const spans: Span[] = []
+  for (let p = 4, last = false; !last && p + 4 <= b.length && spans.length < 10_000; ) {
+    last = (b[p]! & 0x80) !== 0
+    const end = p + 4 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!)
+    if (end > b.length) break
+    spans.push({ start: p, end, lengthAt: p, tag: `block ${b[p]! & 0x7f}` })
+    p = end
+  }
+  return spans
+}
+
+const flac: Mutator[] = [
+  ...spanMutators(flacBlockSpans, 1, 'be'),
+  (b, r) => {
+    const spans = flacBlockSpans(b)
+    if (!spans.length) return undefined
+    const s = r.pick(spans)
+    const out = copy(b)
+    const v = r.pick([0, 1, 0xffffff, 0xfffff0, s.end - s.start, r.int(1 << 24)])
+    out.set([v >>> 16, (v >>> 8) & 0xff, v & 0xff], s.start + 1)
+    return [out, `${s.tag} length ${v}`]
+  },
+  (b, r) => {
+    // Inside a block: vendor and comment lengths, picture sizes.
+    const spans = flacBlockSpans(b).filter((s) => s.end - s.start >= 8)
+    if (!spans.length) return undefined
+    const s = r.pick(spans)
+    const out = copy(b)
+    putU32le(out, s.start + 4 + r.int(s.end - s.start - 7), r.pick(BOUNDARY32))
+    return [out, `${s.tag} field`]
+  },
+]
+
+const OGG_CRC = Uint32Array.from({ length: 256 }, (_, n) => {
+  let c = n << 24
+  for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1
+  return c >>> 0
+})
+
+function fixOggCrc(b: Uint8Array, s: Span): void {
+  b.fill(0, s.start + 22, s.start + 26)
+  let c = 0
+  for (let i = s.start; i < s.end; i++) c = ((c << 8) ^ OGG_CRC[((c >>> 24) ^ b[i]!) & 0xff]!) >>> 0
+  putU32le(b, s.start + 22, c)
+}
+
+function oggPageSpans(b: Uint8Array): Span[] {
+  const spans: Span[] = []
+  for (let p = 0; p + 27 <= b.length && spans.length < 10_000; ) {
+    const segments = b[p + 26]!
+    if (p + 27 + segments > b.length) break
+    let end = p + 27 + segments
+    for (let k = 0; k < segments; k++) end += b[p + 27 + k]!
+    if (end > b.length) break
+    spans.push({ start: p, end, lengthAt: p + 26, tag: `page ${u32le(b, p + 18)}` })
+    p = end
+  }
+  return spans
+}
+
+const ogg: Mutator[] = [
+  ...spanMutators(oggPageSpans, 1, 'be'),
+  (b, r) => {
+    // A header field or a byte of packet data changed, the CRC made right: flags, sequence, lacing, comment lengths.
+    const spans = oggPageSpans(b)
+    if (!spans.length) return undefined
+    const s = r.pick(spans)
+    const out = copy(b)
+    const i = r.next() < 0.5 ? s.start + r.pick([5, 6, 13, 14, 18, 26]) : s.start + 27 + r.int(s.end - s.start - 27)
+    if (r.next() < 0.5 && i + 4 <= s.end) putU32le(out, i, r.pick(BOUNDARY32))
+    else out[i] = r.pick([0, 1, 2, 4, 0xff, r.int(256)])
+    fixOggCrc(out, s)
+    return [out, `${s.tag} byte ${i - s.start}, CRC fixed`]
   },
 ]
 
@@ -530,7 +647,7 @@ const ooxml: Mutator[] = [
   }),
 ]
 
-const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), html, pdf, ooxml, mp4 }
+const STRUCTURED: Record<FuzzFormat, Mutator[]> = { png, jpeg, webp, gif, markdown: markdownMutators(), html, pdf, ooxml, mp4, mp3, aac: mp3, wav, flac, ogg }
 
 const MAX_MUTANT_BYTES = 2 * 1024 * 1024
 

@@ -45,6 +45,11 @@ const MIME: Record<FuzzFormat, string> = {
   pdf: 'application/pdf',
   ooxml: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+  aac: 'audio/aac',
+  wav: 'audio/wav',
+  flac: 'audio/flac',
+  ogg: 'audio/ogg',
 }
 /** The carrier formats a fuzz format's cases may sniff as. */
 const FAMILY: Record<FuzzFormat, CarrierFormat['name'][]> = {
@@ -57,6 +62,11 @@ const FAMILY: Record<FuzzFormat, CarrierFormat['name'][]> = {
   pdf: ['pdf'],
   ooxml: ['docx', 'xlsx', 'pptx'],
   mp4: ['mp4', 'mov', 'm4a'],
+  mp3: ['mp3'],
+  aac: ['aac'],
+  wav: ['wav'],
+  flac: ['flac'],
+  ogg: ['ogg', 'opus'],
 }
 const PRODUCER = '001191110000MA01ABCD2X00000'
 const PLATFORM = '001191110000MA01PLAT0X00000'
@@ -75,9 +85,12 @@ export async function runCore(bytes: Uint8Array, format: FuzzFormat, ctx: CoreCo
   if (!carrier || !FAMILY[format].includes(carrier.name)) return OPS.map((op) => ({ op, result: 'rejected', ms: 0, detail: `sniffed as ${carrier?.name ?? 'nothing'}` }))
   const steps: Record<Op, () => Promise<OpOutcome['result']>> = {
     'label-implicit': () => label(bytes, carrier, newLabel(), undefined, ctx.producer),
-    // As the routes do it: the text label on documents, the image mark on images; video and audio are refused (422).
+    // As the routes do it: the text label on documents, the image mark on images, the rhythm
+    // mark on WAV and MP3; other audio takes the implicit label alone, video is refused (422).
     'label-visible': async () => {
       if (carrier.explicitText) return label(carrier.explicitText(bytes, affixesFor(DEFAULT_TEXT_LABEL)), carrier, newLabel(), undefined, ctx.producer)
+      if (carrier.audibleMark) return label(carrier.audibleMark(bytes, 'both'), carrier, newLabel(), undefined, ctx.producer)
+      if (carrier.mime.startsWith('audio/')) return label(bytes, carrier, newLabel(), undefined, ctx.producer)
       if (carrier.mime.startsWith('image/')) return label(bytes, carrier, newLabel(), ctx.mark, ctx.producer)
       return 'rejected'
     },

@@ -27,7 +27,7 @@ const post = (message: WorkerMessage) => port.postMessage(message)
 
 // Parse the font, start every codec and make SM2's tables before the first case, so that
 // case is not charged for once-per-isolate costs (the strip path for PNG, the whole-image
-// codecs for WebP, an SM2-signed label for detect).
+// codecs for WebP, an SM2-signed label for detect, the MP3 rhythm mark at the seeds' rates).
 const warm = (name: string) => new Uint8Array(readFileSync(`test/fixtures/images/${name}`))
 const sm2Signed = await labelFile(warm('plain.png'), png, createLabel({ producer: '001191110000MA01ABCD2X00000', produceId: 'warm' }), undefined, {
   signer: { keyId: 'warm-sm2', ...(await generateKeyPair('SM2')) },
@@ -35,6 +35,7 @@ const sm2Signed = await labelFile(warm('plain.png'), png, createLabel({ producer
 })
 await runCore(sm2Signed.bytes, 'png', ctx)
 await runCore(warm('lossy.webp'), 'webp', ctx)
+for (const name of ['bare.mp3', 'tagged-v23.mp3', 'v24.mp3']) await runCore(new Uint8Array(readFileSync(`test/fixtures/audio/${name}`)), 'mp3', ctx)
 
 port.on('message', async ({ id, format, bytes }: CaseRequest) => {
   const outcomes = await runCore(bytes, format, ctx, (op) => post({ type: 'op', id, op }))

@@ -65,6 +65,7 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
     return
   }
   if (storedRoute(req, path, text, res)) return
+  if (speechRoute(req, path, text, res)) return
   if (req.method === 'GET' && url.pathname.startsWith('/img/')) {
     const name = url.pathname.slice(5)
     res.writeHead(200, { 'content-type': name === 'not-image' ? 'text/plain' : 'image/*' })
@@ -468,4 +469,60 @@ function storedRoute(req: IncomingMessage, path: string, text: string, res: Serv
     return json(res, 200, { id, type: 'message_batch', processing_status: 'ended', request_counts: { succeeded: 1, errored: 1, processing: 0, canceled: 0, expired: 0 }, results_url: `https://api.anthropic.com/v1/messages/batches/${id}/results`, created_at: '2026-01-01T00:00:00Z', ended_at: '2026-01-01T00:00:00Z', expires_at: '2026-01-02T00:00:00Z', archived_at: null, cancel_initiated_at: null }), true
   }
   return false
+}
+
+// --- Text to speech (issue 12): real small audio as OpenAI answers it, files and SSE deltas.
+
+/** Half a second of a 300 Hz tone, 24 kHz 16-bit mono: OpenAI's `pcm` layout. */
+function speechPcm(): Buffer {
+  const samples = Buffer.alloc(24000)
+  for (let i = 0; i < 12000; i++) samples.writeInt16LE(Math.round(4000 * Math.sin((2 * Math.PI * 300 * i) / 24000)), i * 2)
+  return samples
+}
+
+/** A WAV as a streaming TTS API sends it: RIFF and data sizes 0xFFFFFFFF. */
+function streamedWav(): Buffer {
+  const header = Buffer.alloc(44)
+  header.write('RIFF', 0)
+  header.writeUInt32LE(0xffffffff, 4)
+  header.write('WAVEfmt ', 8)
+  header.writeUInt32LE(16, 16)
+  header.writeUInt16LE(1, 20)
+  header.writeUInt16LE(1, 22)
+  header.writeUInt32LE(24000, 24)
+  header.writeUInt32LE(48000, 28)
+  header.writeUInt16LE(2, 32)
+  header.writeUInt16LE(16, 34)
+  header.write('data', 36)
+  header.writeUInt32LE(0xffffffff, 40)
+  return Buffer.concat([header, speechPcm()])
+}
+
+const SPEECH: Record<string, [type: string, body: () => Buffer]> = {
+  mp3: ['audio/mpeg', () => readFileSync('test/fixtures/audio/bare.mp3')],
+  wav: ['audio/wav', streamedWav],
+  pcm: ['audio/pcm', speechPcm],
+  flac: ['audio/flac', () => readFileSync('test/fixtures/audio/picture.flac')],
+  opus: ['audio/opus', () => readFileSync('test/fixtures/audio/clip.opus')],
+  aac: ['audio/aac', () => readFileSync('test/fixtures/audio/clip.aac')],
+}
+
+/** POST /audio/speech; `model` picks a misbehaviour: `speech-json` (JSON on 200), `speech-wrong` (MP3 whatever was asked). */
+function speechRoute(req: IncomingMessage, path: string, text: string, res: ServerResponse): boolean {
+  if (req.method !== 'POST' || path !== '/audio/speech') return false
+  const request = JSON.parse(text || '{}') as { model?: string; response_format?: string; stream_format?: string }
+  if (request.model === 'speech-json') return json(res, 200, { error: null, note: 'not audio' }), true
+  const [type, body] = SPEECH[request.model === 'speech-wrong' ? 'mp3' : (request.response_format ?? 'mp3')] ?? SPEECH.mp3!
+  if (request.stream_format !== 'sse') {
+    res.writeHead(200, { 'content-type': type, 'x-aigc-explicit': 'applied' })
+    res.end(body())
+    return true
+  }
+  // Three deltas of uneven size, the first shorter than an MP3 frame header's neighbourhood.
+  const audio = body()
+  const cuts = [0, 3, Math.floor(audio.length / 2), audio.length]
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  for (let i = 0; i + 1 < cuts.length; i++) res.write(`data: ${JSON.stringify({ type: 'speech.audio.delta', audio: audio.subarray(cuts[i], cuts[i + 1]).toString('base64') })}\n\n`)
+  res.end(`data: ${JSON.stringify({ type: 'speech.audio.done', usage: { input_tokens: 5, output_tokens: 50, total_tokens: 55 } })}\n\n`)
+  return true
 }

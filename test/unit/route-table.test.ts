@@ -32,8 +32,8 @@ describe('the route table', () => {
         return (e as GatewayError).status
       }
     }
-    expect(status('POST', '/v1/audio/speech')).toBe(501)
-    expect(status('POST', '//v1///audio//SPEECH/')).toBe(501)
+    expect(status('POST', '/v1/videos')).toBe(501)
+    expect(status('POST', '//v1///VIDEOS/')).toBe(501)
     expect(status('GET', '/v1/videos/v_1/content')).toBe(501)
     expect(status('POST', '/v1/chat/completions/x/y')).toBe(501)
     expect(status('put', '/v1/chat/completions')).toBe(501)
