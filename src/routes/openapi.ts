@@ -6,6 +6,7 @@
  */
 import { html, raw } from 'hono/html'
 import { z } from 'zod'
+import { c2paCertificateSchema, c2paCsrSchema, c2paImportSchema } from '../c2pa/schemas'
 import { SUPPORTED_FORMATS } from '../formats'
 import { tenantCreateSchema, tenantPatchSchema } from '../tenant/schema'
 import { grantApplicationSchema, grantDecisionSchema, operatorTokenSchema, unmarkLogQuerySchema } from '../unmark/schemas'
@@ -76,6 +77,24 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   'GET /admin/tenants/{id}/signing-keys': { tag: 'Admin', summary: "The tenant's label-signing keys", security: 'admin', ok: [200, '`{ "keys": [...] }`'] },
   'POST /admin/tenants/{id}/signing-keys/rotate': { tag: 'Admin', summary: 'Rotate the label-signing key', security: 'admin', ok: [201, 'the new key'] },
+  'GET /admin/tenants/{id}/c2pa-signer': {
+    tag: 'Admin', summary: "The tenant's C2PA signer: the active certificate and a pending CSR (never a key)", security: 'admin',
+    ok: [200, '`{ "active": { "id", "namespace", "activatedAt", "certificate": { "subject", "issuer", "serialNumber", "notBefore", "notAfter", "fingerprint" }, "chain" } | null, "pending": { "id", "namespace", "createdAt", "csr" } | null }`'],
+  },
+  'POST /admin/tenants/{id}/c2pa-signer/csr': {
+    tag: 'Admin', summary: 'Generate a C2PA signing key (ES256) and its CSR; the active signer signs until the chain is set', security: 'admin',
+    body: c2paCsrSchema, ok: [201, '`{ "id", "namespace", "createdAt", "csr" }` (PKCS#10 PEM)'],
+  },
+  'PUT /admin/tenants/{id}/c2pa-signer/certificate': {
+    tag: 'Admin', summary: 'Set the chain a CA issued for the pending key (leaf first); it becomes the active signer', security: 'admin',
+    description: 'The chain is checked against the key and the C2PA certificate profile (digitalSignature, an allowed EKU, not a CA, not self-signed, each link signed by the next): 422 otherwise.',
+    body: c2paCertificateSchema, ok: [200, 'the signer, as GET answers'],
+  },
+  'PUT /admin/tenants/{id}/c2pa-signer': {
+    tag: 'Admin', summary: 'Import a C2PA key (PKCS#8 P-256) and its chain; replaces the active signer', security: 'admin',
+    body: c2paImportSchema, ok: [200, 'the signer, as GET answers'],
+  },
+  'DELETE /admin/tenants/{id}/c2pa-signer': { tag: 'Admin', summary: "Remove the tenant's C2PA signer: its images then go out stripped of C2PA", security: 'admin', ok: [204, 'nothing'] },
   'GET /admin/tenants/{id}/operator-tokens': { tag: 'Admin', summary: "The tenant's operator tokens, by prefix (platform admin only)", security: 'admin', ok: [200, '`{ "data": [{ "id", "tenantId", "prefix", "name", "createdAt" }] }`'] },
   'POST /admin/tenants/{id}/operator-tokens': {
     tag: 'Admin', summary: 'Issue an operator token for this tenant (platform admin only; shown once)', security: 'admin',
