@@ -22,6 +22,8 @@ export interface Env {
   PUBLIC_DETECT_LIMITER?: RateLimit
   /** "on" seeds the demo tenant outside development too. */
   DEMO_TENANT?: string
+  /** PEM root certificates C2PA signers are checked against (src/c2pa/trust.ts); unset: trust not checked. */
+  C2PA_TRUST_ANCHORS?: string
 }
 
 export interface GatewayConfig {
@@ -30,6 +32,8 @@ export interface GatewayConfig {
   adminToken: string | undefined
   masterKey: string | undefined
   demoTenant: boolean
+  /** PEM, parsed where it is used (src/c2pa/trust.ts). */
+  c2paTrustAnchors: string | undefined
 }
 
 export const DEV_ADMIN_TOKEN = 'dev-admin-token'
@@ -45,6 +49,7 @@ export function resolveConfig(env: Env): GatewayConfig {
     adminToken: development || (adminToken?.length ?? 0) >= MIN_ADMIN_TOKEN_LENGTH ? adminToken : undefined,
     masterKey: env.MASTER_KEY || (development ? DEV_MASTER_KEY : undefined),
     demoTenant: development || env.DEMO_TENANT === 'on',
+    c2paTrustAnchors: env.C2PA_TRUST_ANCHORS,
   }
 }
 

@@ -71,7 +71,7 @@ export async function certificateRequest(keys: CryptoKeyPair, subject: { commonN
   return csr.toString('pem')
 }
 
-export function parseChain(pem: string): x509.X509Certificate[] {
+export function parseChain(pem: string, max = MAX_CHAIN): x509.X509Certificate[] {
   let blocks: ArrayBuffer[]
   try {
     blocks = x509.PemConverter.decode(pem)
@@ -79,7 +79,7 @@ export function parseChain(pem: string): x509.X509Certificate[] {
     throw new CertificateError('chain: not PEM certificates')
   }
   if (blocks.length === 0) throw new CertificateError('chain: no certificate found; send PEM, leaf first')
-  if (blocks.length > MAX_CHAIN) throw new CertificateError(`chain: at most ${MAX_CHAIN} certificates`)
+  if (blocks.length > max) throw new CertificateError(`chain: at most ${max} certificates`)
   try {
     return blocks.map((der) => new x509.X509Certificate(der))
   } catch {

@@ -39,7 +39,7 @@ export async function labelFile(
     return serializeLabel(written)
   }
   try {
-    const upstream = await readUpstream(bytes, format)
+    const upstream = await readUpstream(bytes, format, signing?.c2pa)
     const labelled = explicit ? await markImage(bytes, explicit, labelFor) : format.write(bytes, await labelFor(() => format.content(bytes)))
     const visibleMark = explicit ? { visibleMark: explicit.spec.text } : {}
     return { ...(await finishCredentials(labelled, format, upstream, signing?.c2pa, { label: written, ...visibleMark })), label: written }

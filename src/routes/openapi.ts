@@ -73,7 +73,7 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /admin/tenants/{id}/preview': {
     tag: 'Admin', summary: 'The marks the gateway will stamp, with label settings not yet saved', security: 'admin',
     body: { raw: 'multipart/form-data: `labels` (JSON, a change of label settings as PATCH takes it) and an optional `image` file (PNG, JPEG, WebP, GIF; a sample image without it)' },
-    ok: [200, '`{ "type", "image" (base64 of the labelled file), "width", "height", "mark": { "inkHeight", "shortestSide", "ratio", "minimumRatio", "meetsRule" }, "text": { "position", "sample" } }`'],
+    ok: [200, '`{ "type", "image" (base64 of the labelled file), "width", "height", "c2pa" (as X-AIGC-C2PA), "mark": { "inkHeight", "shortestSide", "ratio", "minimumRatio", "meetsRule" }, "text": { "position", "sample" } }`'],
   },
   'GET /admin/tenants/{id}/signing-keys': { tag: 'Admin', summary: "The tenant's label-signing keys", security: 'admin', ok: [200, '`{ "keys": [...] }`'] },
   'POST /admin/tenants/{id}/signing-keys/rotate': { tag: 'Admin', summary: 'Rotate the label-signing key', security: 'admin', ok: [201, 'the new key'] },
@@ -130,8 +130,9 @@ const HEADERS: Record<string, string> = {
   'X-AIGC-Unmark-Refused': 'why a request\'s grant was not honoured (the content went out labelled)',
   'X-AIGC-Propagation': '`unchanged`: the file already carried this platform\'s intact propagation',
   'X-AIGC-Request-Id': "the gateway's id of the request (on every response)",
+  'X-AIGC-C2PA': 'on image answers, for each image in order (comma-separated, like X-AIGC-Produce-Id): `re-signed` (our C2PA manifest, the model\'s as its parentOf ingredient), `created` (our manifest, none upstream), `stripped` (the upstream manifest removed: no C2PA signer, or signing failed) or `none`; streamed image events carry it as `aigc_c2pa` beside `aigc`',
 }
-const LABEL_HEADERS = ['X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant', 'X-AIGC-Unmark-Refused']
+const LABEL_HEADERS = ['X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant', 'X-AIGC-Unmark-Refused', 'X-AIGC-C2PA']
 
 const REQUEST_HEADERS = {
   'X-AIGC-Unmark': 'a grant id: deliver this answer without the visible label, logged (Article 9)',

@@ -63,7 +63,7 @@ describe.each(IMAGES)('%s', (format, image, padding) => {
     const out = await labelFile(upstream.bytes, format, label, undefined, {
       signer: { keyId: 'k1', ...key },
       role: 'producer',
-      c2pa: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } },
+      c2pa: { signer: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } } },
     })
     expect(out.c2pa.action).toBe('re-signed')
     if (padding) expect(jpegSegments(upstream.bytes).segments.filter((s) => s.marker === 0xeb).length).toBeGreaterThan(2)
