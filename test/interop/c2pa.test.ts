@@ -89,6 +89,29 @@ describe.each(IMAGES)('%s', (format, image, padding) => {
     expect((await inspect(changed, format, { isKnownKey: () => true })).labels[0]?.signatures?.[0]?.status).toBe('content-changed')
   })
 
+  it('keeps an upstream manifest with a thumbnail (embedded-file boxes) byte for byte: its ingredient hash matches in c2pa-rs', async () => {
+    const thumbnail = new Uint8Array(await sharp({ create: { width: 16, height: 12, channels: 3, background: '#808080' } }).jpeg().toBuffer())
+    const upstream = await modelSigned(await image(), format, model, 0, thumbnail)
+    const before = await c2paRs(upstream.bytes, format.mime)
+    expect(failures(before)).toEqual([])
+    expect(JSON.stringify(before.manifests[before.active_manifest])).toContain('c2pa.thumbnail.claim.jpeg')
+    const key = await generateKeyPair('Ed25519')
+    const out = await labelFile(upstream.bytes, format, createLabel({ producer: 'TESTPRODUCER', produceId: 'p2' }), undefined, {
+      signer: { keyId: 'k1', ...key },
+      role: 'producer',
+      c2pa: { signer: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } } },
+    })
+    expect(out.c2pa.action).toBe('re-signed')
+    const store = await c2paRs(out.bytes, format.mime)
+    expect(failures(store), JSON.stringify(store.validation_results)).toEqual([])
+    expect(store.validation_state).toBe('Trusted')
+    expect(store.manifests[store.active_manifest]!.ingredients![0]).toMatchObject({ relationship: 'parentOf', active_manifest: upstream.label })
+    // The model's manifest box (the store's content after its own 8-byte header and description box) is inside ours unchanged.
+    const theirs = format.c2pa.find(upstream.bytes)!.jumbf
+    const manifestBox = theirs.subarray(8 + new DataView(theirs.buffer, theirs.byteOffset + 8).getUint32(0))
+    expect(Buffer.from(format.c2pa.find(out.bytes)!.jumbf).includes(Buffer.from(manifestBox))).toBe(true)
+  })
+
   it('without a C2PA signer, strips the model manifest and says what it said', async () => {
     const upstream = await modelSigned(await image(), format, model, padding)
     const key = await generateKeyPair('Ed25519')
