@@ -1,23 +1,23 @@
 /**
  * A tenant's C2PA key and certificate chain: the ES256 (P-256) key made or imported, the CSR
  * a CA signs, and the chain it issues checked against the key and the C2PA certificate
- * profile (C2PA 2.1 §14.5: X.509 v3 extensions, digitalSignature, an allowed EKU, not a CA,
- * not self-signed, each link signed by the next). Pure: no storage, `now` passed in.
+ * profile (C2PA 2.1 §14.5: X.509 v3 extensions, critical key usage with digitalSignature, an
+ * allowed EKU, AKI, not a CA, not self-signed; CAs with SKI; each link signed by the next). Pure: no storage, `now` passed in.
  */
 import * as x509 from '@peculiar/x509'
 import { toHex } from '../crypto'
 
 export const ES256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
 
-/** Extended key usages C2PA allows a claim signer (C2PA 2.1 §14.5.1). */
-const ALLOWED_EKUS = new Set([
+/**
+ * Extended key usages of a claim signer that every reader accepts: C2PA 2.1 §14.5.1 lists
+ * more (c2pa-kp-claimSigning, …), but @trustnxt/c2pa-ts, and viewers built on it, take only these.
+ */
+const SIGNER_EKUS = new Set([
   '1.3.6.1.5.5.7.3.4', // id-kp-emailProtection
   '1.3.6.1.5.5.7.3.36', // id-kp-documentSigning
-  '1.3.6.1.5.5.7.3.8', // id-kp-timeStamping
-  '1.3.6.1.5.5.7.3.9', // id-kp-OCSPSigning
-  '1.3.6.1.4.1.311.76.59.1.9', // Microsoft C2PA signing
-  '1.3.6.1.4.1.62558.2.1', // c2pa-kp-claimSigning
 ])
+const ANY_EKU = '2.5.29.37.0'
 const MAX_CHAIN = 10
 
 export class CertificateError extends Error {}
@@ -66,7 +66,7 @@ export async function certificateRequest(keys: CryptoKeyPair, subject: { commonN
     name,
     keys,
     signingAlgorithm: ES256,
-    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), new x509.ExtendedKeyUsageExtension(['1.3.6.1.4.1.62558.2.1', '1.3.6.1.5.5.7.3.4'])],
+    extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true), new x509.ExtendedKeyUsageExtension([...SIGNER_EKUS])],
   })
   return csr.toString('pem')
 }
@@ -100,11 +100,16 @@ export async function checkChain(chain: x509.X509Certificate[], publicKey: Crypt
   const usage = leaf.getExtension(x509.KeyUsagesExtension)
   if (!usage || !(usage.usages & x509.KeyUsageFlags.digitalSignature)) fail('the leaf certificate lacks the digitalSignature key usage')
   const eku = leaf.getExtension(x509.ExtendedKeyUsageExtension)
-  if (!eku || !eku.usages.some((u) => ALLOWED_EKUS.has(String(u)))) fail('the leaf certificate has no extended key usage C2PA allows (e.g. emailProtection, documentSigning, c2pa-kp-claimSigning)')
+  if (!eku || eku.usages.includes(ANY_EKU) || !eku.usages.some((u) => SIGNER_EKUS.has(String(u)))) fail('the leaf certificate needs the extended key usage emailProtection or documentSigning (and not anyExtendedKeyUsage)')
   if (leaf.getExtension(x509.BasicConstraintsExtension)?.ca) fail('the leaf certificate is a CA certificate')
   if (await leaf.isSelfSigned()) fail('the leaf certificate is self-signed; C2PA needs one issued by a CA')
-  for (let i = 0; i + 1 < chain.length; i++) {
-    if (!(await chain[i]!.verify({ publicKey: chain[i + 1]!.publicKey, signatureOnly: true }))) fail(`certificate ${i + 1} is not signed by certificate ${i + 2}; send the chain leaf first`)
+  if (!leaf.getExtension(x509.AuthorityKeyIdentifierExtension)) fail('the leaf certificate lacks the authority key identifier')
+  for (const [i, certificate] of chain.entries()) {
+    // Readers check every certificate in the manifest: a critical key usage, and a CA's key identifier.
+    if (!certificate.getExtension(x509.KeyUsagesExtension)?.critical) fail(`certificate ${i + 1} lacks a critical key usage extension`)
+    if (i > 0 && !certificate.getExtension(x509.SubjectKeyIdentifierExtension)) fail(`certificate ${i + 1} (a CA) lacks the subject key identifier`)
+    const issuer = chain[i + 1]
+    if (issuer && !(await certificate.verify({ publicKey: issuer.publicKey, signatureOnly: true }))) fail(`certificate ${i + 1} is not signed by certificate ${i + 2}; send the chain leaf first`)
   }
   return certificateSummary(leaf)
 }
