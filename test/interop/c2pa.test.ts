@@ -17,6 +17,8 @@ import { labelFile } from '../../src/image/label-image'
 import { createLabel } from '../../src/label/annex-e'
 import { generateKeyPair } from '../../src/label/signature'
 import { inspect } from '../../src/verify/inspect'
+import { trustAnchors } from '../../src/c2pa/trust'
+import type { X509Certificate } from '@peculiar/x509'
 import { imageDataAt, modelSigned } from '../c2pa/model-sign'
 
 initSync({ module: readFileSync('node_modules/@contentauth/c2pa-wasm/pkg/c2pa_bg.wasm') })
@@ -31,11 +33,15 @@ interface ReadStore {
 let model: C2paCredential
 let gateway: C2paCredential
 let anchors: string
+let modelRoot: X509Certificate
+let gatewayRoot: X509Certificate
 beforeAll(async () => {
   const m = await developmentChain('Test Model Co')
   const g = await developmentChain('Test Gateway Operator')
   model = m.credential
   gateway = g.credential
+  modelRoot = m.root
+  gatewayRoot = g.root
   anchors = [m.root, g.root].map((c) => c.toString('pem')).join('\n')
 })
 
@@ -81,6 +87,10 @@ describe.each(IMAGES)('%s', (format, image, padding) => {
 
     const report = await inspect(out.bytes, format, { isKnownKey: () => true })
     expect(report.labels[0]!.signatures![0]!.status).toBe('valid')
+    // Trust anchors (C2PA_TRUST_ANCHORS): our signer's root makes it trusted, another root does not.
+    expect(report.c2pa).toMatchObject({ state: 'valid', trust: 'not-checked' })
+    expect((await inspect(out.bytes, format, { isKnownKey: () => true }, trustAnchors(gatewayRoot.toString('pem')))).c2pa).toMatchObject({ trust: 'trusted' })
+    expect((await inspect(out.bytes, format, { isKnownKey: () => true }, [modelRoot])).c2pa).toMatchObject({ trust: 'untrusted' })
 
     const changed = out.bytes.slice()
     changed[imageDataAt(out.bytes, format)]! ^= 1
