@@ -21,7 +21,7 @@ import { FONT } from '../test/interop/codecs'
 import { applyMigrations, buildDeployedBundle } from './deployed'
 import { fmt, median } from './stats'
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789'
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789'
 const PROVIDER = '001191110000MA01ABCD2X00000'
 
 const ECHO_WORKER = `export default {
@@ -121,7 +121,7 @@ export function post(url: string, body: Uint8Array, headers: Record<string, stri
  * Median ms of each case, the cases taken in turn within every round (after one warm-up
  * round), so that load on a shared machine weighs on a case and its baselines alike.
  */
-async function timed<K extends string>(rounds: number, cases: Record<K, () => Promise<unknown>>): Promise<Record<K, number>> {
+export async function timed<K extends string>(rounds: number, cases: Record<K, () => Promise<unknown>>): Promise<Record<K, number>> {
   const runs = Object.fromEntries(Object.keys(cases).map((name) => [name, [] as number[]])) as Record<K, number[]>
   for (let round = 0; round <= rounds; round++) {
     for (const [name, run] of Object.entries(cases) as [K, () => Promise<unknown>][]) {
