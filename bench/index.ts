@@ -1,3 +1,4 @@
+import { c2paBench } from './c2pa'
 import { gatewayLatency } from './gateway-latency'
 import { imageBench } from './images'
 import { linearParsing } from './linear-parsing'
@@ -11,6 +12,7 @@ import { watermarkBench } from './watermark'
 // `npm run bench profile` (where workerd spends a metadata-only label) run when asked for.
 const only = process.argv[2]
 if (!only || only === 'workerd') console.log((await workerdBench()).join('\n'), '\n')
+if (!only || only === 'c2pa') console.log((await c2paBench()).join('\n'), '\n')
 if (!only || only === 'text') {
   console.log((await sseThroughput()).join('\n'))
   console.log()

@@ -21,7 +21,7 @@ import { FONT } from '../test/interop/codecs'
 import { applyMigrations, buildDeployedBundle } from './deployed'
 import { fmt, median } from './stats'
 
-const ADMIN_TOKEN = 'bench-admin-token-0123456789'
+export const ADMIN_TOKEN = 'bench-admin-token-0123456789'
 const PROVIDER = '001191110000MA01ABCD2X00000'
 
 const ECHO_WORKER = `export default {

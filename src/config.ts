@@ -27,6 +27,8 @@ export interface Env {
   PUBLIC_DETECT_LIMITER?: RateLimit
   /** "on" seeds the demo tenant outside development too. */
   DEMO_TENANT?: string
+  /** PEM root certificates C2PA signers are checked against (src/c2pa/trust.ts); unset: trust not checked. */
+  C2PA_TRUST_ANCHORS?: string
 }
 
 export interface GatewayConfig {
@@ -37,6 +39,8 @@ export interface GatewayConfig {
   /** Never in a response or a log line. */
   watermarkSecret: string | undefined
   demoTenant: boolean
+  /** PEM, parsed where it is used (src/c2pa/trust.ts). */
+  c2paTrustAnchors: string | undefined
 }
 
 export const DEV_ADMIN_TOKEN = 'dev-admin-token'
@@ -55,6 +59,7 @@ export function resolveConfig(env: Env): GatewayConfig {
     // Derived, not the master key itself: the watermark key is hashed into a tile anyone can estimate from many images.
     watermarkSecret: env.WATERMARK_KEY || (masterKey && `0:derived-from-master-key/${masterKey}`),
     demoTenant: development || env.DEMO_TENANT === 'on',
+    c2paTrustAnchors: env.C2PA_TRUST_ANCHORS,
   }
 }
 

@@ -172,6 +172,8 @@ describe('development defaults', () => {
       headers: { authorization: 'Bearer sk-demo-local', 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'demo', prompt: '猫' }),
     })
+    // The demo tenant has a development C2PA chain: the default shows the whole path.
+    expect(image.headers.get('X-AIGC-C2PA')).toBe('created')
     const png = Uint8Array.from(atob(((await image.json()) as any).data[0].b64_json), (c) => c.charCodeAt(0))
     expect(readLabels(png)).toMatchObject([{ label: { ContentProducer: '001191110108MA01DEMO0X00000' } }])
   })

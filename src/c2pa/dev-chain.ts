@@ -5,9 +5,9 @@
  * from a CA on the C2PA trust list.
  */
 import * as x509 from '@peculiar/x509'
+import { ES256 } from './certificates'
 import type { C2paCredential } from './sign'
 
-const ES256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' }
 /** id-kp-emailProtection: on C2PA's list of allowed extended key usages. */
 const EMAIL_PROTECTION = '1.3.6.1.5.5.7.3.4'
 const DAY = 86_400_000
@@ -15,9 +15,10 @@ const DAY = 86_400_000
 /** A P-256 pair whose private key cannot be exported. */
 export const newKeyPair = () => crypto.subtle.generateKey(ES256, false, ['sign', 'verify']) as Promise<CryptoKeyPair>
 
-export async function developmentChain(organization: string, now = new Date()): Promise<{ root: x509.X509Certificate; credential: C2paCredential }> {
+/** `leafKeys`: the signer's own pair (the demo tenant's, to be sealed); a new non-extractable one without. */
+export async function developmentChain(organization: string, now = new Date(), leafKeys?: CryptoKeyPair): Promise<{ root: x509.X509Certificate; credential: C2paCredential }> {
   const rootKeys = await newKeyPair()
-  const leafKeys = await newKeyPair()
+  leafKeys ??= await newKeyPair()
   const notBefore = new Date(now.getTime() - DAY)
   const notAfter = new Date(now.getTime() + 365 * DAY)
   const serial = () => [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('').replace(/^[89a-f]/, '1')

@@ -4,6 +4,7 @@
  * upstream), `stripped` (the upstream's store removed: a tenant without a C2PA signer, or
  * signing failed; an invalid store is never delivered), `none` (nothing upstream, no signer).
  */
+import type { X509Certificate } from '@peculiar/x509'
 import type { CarrierFormat } from '../formats/types'
 import type { AigcLabel } from '../label/annex-e'
 import { carriesC2pa } from './asset'
@@ -18,14 +19,16 @@ export interface C2paOutcome {
   upstream?: C2paSummary
 }
 
-/** The tenant's C2PA side of signing: no credential means strip. */
+/** The tenant's C2PA side of signing. */
 export interface C2paSigning {
-  credential?: C2paCredential
-  plan: Pick<ManifestPlan, 'generator' | 'model' | 'labelAssertion'>
+  /** The tenant's signer and what its manifest says; without one, an upstream store is stripped. */
+  signer?: { credential: C2paCredential; plan: Pick<ManifestPlan, 'generator' | 'model' | 'labelAssertion'> }
+  /** Roots the upstream's signer is checked against (C2PA_TRUST_ANCHORS). */
+  trustAnchors?: X509Certificate[]
 }
 
 /** The upstream's store, read before any edit (a label write removes it). */
-export const readUpstream = (bytes: Uint8Array, format: CarrierFormat) => readManifestStore(bytes, format)
+export const readUpstream = (bytes: Uint8Array, format: CarrierFormat, signing?: C2paSigning) => readManifestStore(bytes, format, signing?.trustAnchors)
 
 /** The labelled file with our manifest written last, or without any. */
 export async function finishCredentials(
@@ -37,9 +40,9 @@ export async function finishCredentials(
 ): Promise<{ bytes: Uint8Array; c2pa: C2paOutcome }> {
   const summary = upstream ? { upstream: upstream.summary } : {}
   if (!carriesC2pa(format)) return { bytes: labelled, c2pa: { action: 'none' } }
-  if (signing?.credential) {
+  if (signing?.signer) {
     try {
-      const bytes = await signManifest(labelled, format, signing.credential, { ...signing.plan, ...written, ...(upstream ? { upstream } : {}) })
+      const bytes = await signManifest(labelled, format, signing.signer.credential, { ...signing.signer.plan, ...written, ...(upstream ? { upstream } : {}) })
       return { bytes, c2pa: { action: upstream?.parsed ? 're-signed' : 'created', ...summary } }
     } catch (error) {
       console.error('C2PA signing failed; the manifest store is stripped', error)

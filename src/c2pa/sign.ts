@@ -8,7 +8,7 @@
  */
 import type { X509Certificate } from '@peculiar/x509'
 import { CoseAlgorithmIdentifier, type Signer } from '@trustnxt/c2pa-ts/cose'
-import { CBORBox, type IBox } from '@trustnxt/c2pa-ts/jumbf'
+import { CBORBox, EmbeddedFileBox, SuperBox, type IBox } from '@trustnxt/c2pa-ts/jumbf'
 import {
   ActionAssertion,
   Assertion,
@@ -18,6 +18,8 @@ import {
   ManifestStore,
   RelationshipType,
   type Action,
+  type HashedURI,
+  type Manifest,
 } from '@trustnxt/c2pa-ts/manifest'
 import type { AigcLabel } from '../label/annex-e'
 import { CarrierAsset, type C2paFormat } from './asset'
@@ -65,6 +67,23 @@ class LabelAssertion extends Assertion {
   }
 }
 
+/**
+ * The upstream's manifest written back exactly as it was read. The library re-serialises a
+ * parsed box tree, and not every box comes back the same (embedded-file boxes of thumbnails,
+ * JSON assertions), which c2pa-rs reports as `ingredient.manifest.mismatch`: the box keeps
+ * its stored content and writes it with the schema of a raw-content box.
+ */
+function verbatim(manifest: Manifest): Manifest {
+  const box = manifest.sourceBox
+  if (box?.rawContent) Object.assign(box, { schema: EmbeddedFileBox.schema, content: box.rawContent })
+  return manifest
+}
+
+/** A hashed reference to an upstream box, over its stored bytes (the box content, as C2PA hashes it). */
+async function hashedUri(path: string, box: SuperBox): Promise<HashedURI> {
+  return { uri: `self#jumbf=${path}`, hash: new Uint8Array(await crypto.subtle.digest('SHA-256', box.rawContent!)), algorithm: 'SHA-256' }
+}
+
 /** The labelled file with our manifest store, signed with the credential. */
 export async function signManifest(bytes: Uint8Array, format: C2paFormat, credential: C2paCredential, plan: ManifestPlan): Promise<Uint8Array> {
   const signer: Signer = {
@@ -76,7 +95,7 @@ export async function signManifest(bytes: Uint8Array, format: C2paFormat, creden
   }
   const store = new ManifestStore()
   const parent = plan.upstream?.parsed
-  if (parent) store.manifests.push(...parent.store.manifests)
+  if (parent) store.manifests.push(...parent.store.manifests.map(verbatim))
   const manifest = store.createManifest({
     claimVersion: ClaimVersion.V2,
     assetFormat: format.mime,
@@ -94,8 +113,10 @@ export async function signManifest(bytes: Uint8Array, format: C2paFormat, creden
     const ingredient = IngredientAssertion.createV3(RelationshipType.ParentOf)
     ingredient.title = 'upstream image'
     ingredient.format = format.mime
-    ingredient.activeManifest = manifest.createHashedReference(`/c2pa/${upstreamActive.label}`)
-    ingredient.claimSignature = manifest.createHashedReference(`/c2pa/${upstreamActive.label}/c2pa.signature`)
+    const manifestBox = upstreamActive.sourceBox!
+    const signatureBox = manifestBox.contentBoxes.find((b): b is SuperBox => b instanceof SuperBox && b.descriptionBox?.label === 'c2pa.signature')
+    ingredient.activeManifest = await hashedUri(`/c2pa/${upstreamActive.label}`, manifestBox)
+    if (signatureBox) ingredient.claimSignature = await hashedUri(`/c2pa/${upstreamActive.label}/c2pa.signature`, signatureBox)
     const entries = parent.validation.toRepresentation()
     ingredient.validationResults = {
       activeManifest: {

@@ -39,7 +39,7 @@ export async function labelFile(
     return serializeLabel(written)
   }
   try {
-    const upstream = await readUpstream(bytes, format)
+    const upstream = await readUpstream(bytes, format, signing?.c2pa)
     const watermarker = explicit && takesWatermark(format.name) ? explicit.watermark : undefined
     const labelled = explicit
       ? await markImage(bytes, explicit, labelFor, await watermarker?.embedding(label))

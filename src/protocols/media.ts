@@ -1,10 +1,12 @@
 /**
  * Media that text APIs generate (the Responses `image_generation` tool) is labelled like
  * /v1/images output: the visible mark when the tenant asks for it, then one signed implicit
- * label. The route hands in what labelling needs (mark context, signer, label factory), so
+ * label, and its C2PA manifest re-signed or stripped (src/c2pa). The route hands in what
+ * labelling needs (mark context, signers, label factory), so
  * the protocol adapters stay free of the runtime.
  */
 import { Buffer } from 'node:buffer'
+import type { C2paOutcome } from '../c2pa/outcome'
 import { FormatError, imageFormat } from '../formats'
 import { labelFile, type Signing } from '../image/label-image'
 import type { MarkContext } from '../image/mark-image'
@@ -16,6 +18,8 @@ export interface LabelledImage {
   base64: string
   /** The label as written, signed over the labelled image. */
   label: AigcLabel
+  /** What became of its Content Credentials (`X-AIGC-C2PA`, or `aigc_c2pa` beside a streamed `aigc`). */
+  c2pa: C2paOutcome
 }
 
 export interface MediaLabeller {
@@ -35,7 +39,7 @@ export function imageLabeller(explicit: MarkContext | undefined, signing: Signin
       const bytes = Buffer.from(base64, 'base64')
       try {
         const out = await labelFile(bytes, imageFormat(bytes), label, explicit, signing)
-        return { base64: Buffer.from(out.bytes).toString('base64'), label: out.label }
+        return { base64: Buffer.from(out.bytes).toString('base64'), label: out.label, c2pa: out.c2pa }
       } catch (error) {
         if (error instanceof FormatError || error instanceof MarkError) throw new StreamLabelError(`a generated image could not be labelled: ${error.message}`)
         throw error

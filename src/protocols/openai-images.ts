@@ -179,6 +179,8 @@ export const imageStreamReducer: LabelReducer<ImageStreamState> = {
       const out = await state.media.image(image.base64, 'stream')
       image.holder[image.key] = image.prefix + out.base64
       e.aigc = out.label
+      // Headers left before the first image was labelled: each event says what became of its credentials.
+      e.aigc_c2pa = out.c2pa.action
     }
     if (String(e.type).endsWith('.completed')) state.completed = true
     return [{ event: event.event, data: JSON.stringify(e) }]

@@ -6,6 +6,7 @@
  * delta renumbers the `sequence_number` of everything after it.
  */
 import type { ResponseOutputItem, ResponseStreamEvent } from 'openai/resources/responses/responses'
+import type { C2paAction } from '../c2pa/outcome'
 import type { AigcLabel } from '../label/annex-e'
 import { labelText, type TextAffixes } from '../label/explicit-text'
 import type { LabelReducer } from '../stream/label-stream'
@@ -15,13 +16,13 @@ import { explicitVerdict, isTextPart, looksLikeJsonObject, parseEventData, shift
 import type { StructuredCheck } from './structured'
 import { isRecord } from '../guards'
 
-type ImageCall = ResponseOutputItem.ImageGenerationCall & { aigc?: AigcLabel }
+type ImageCall = ResponseOutputItem.ImageGenerationCall & { aigc?: AigcLabel; aigc_c2pa?: C2paAction }
 type OutputText = { type: 'output_text'; text: string; annotations?: unknown }
 type Visit = (part: OutputText, key: string) => void
 
 export interface BodyOutcome extends TextOutcome {
-  /** Signed labels of the media the answer carries. */
-  media: AigcLabel[]
+  /** The media the answer carries: signed labels and what became of their Content Credentials, in order. */
+  media: Pick<LabelledImage, 'label' | 'c2pa'>[]
 }
 
 const outputOf = (response: unknown): unknown[] => (isRecord(response) && Array.isArray(response.output) ? response.output : [])
@@ -47,7 +48,7 @@ export async function labelResponseBody(body: Record<string, unknown>, affixes: 
     if (!isImageCall(item)) continue
     const image = await requireMedia(media, 'a generated image').image(item.result!, String(item.id))
     putImage(item, image)
-    outcome.media.push(image.label)
+    outcome.media.push(image)
   }
   forEachTextPart(body, (part) => {
     if (part.text === '') return
@@ -62,9 +63,10 @@ export async function labelResponseBody(body: Record<string, unknown>, affixes: 
   return outcome
 }
 
-function putImage(item: ImageCall, { base64, label }: LabelledImage): void {
+function putImage(item: ImageCall, { base64, label, c2pa }: LabelledImage): void {
   item.result = base64
   item.aigc = label
+  item.aigc_c2pa = c2pa.action
 }
 
 const TERMINAL = new Set(['response.completed', 'response.incomplete', 'response.failed', 'error'])
@@ -130,6 +132,7 @@ async function imageStep(state: ResponsesState, e: ResponseStreamEvent & Record<
     const image = await media.image(e.partial_image_b64, e.item_id)
     e.partial_image_b64 = image.base64
     e.aigc = image.label
+    e.aigc_c2pa = image.c2pa.action
   } else if (e.type === 'response.output_item.done' && isImageCall(e.item)) {
     const image = await media.image(e.item.result!, e.item.id)
     state.images.set(e.item.id, image)

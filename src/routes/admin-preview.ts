@@ -1,7 +1,8 @@
 /**
  * POST /admin/tenants/{id}/preview: the marks the gateway will stamp, rendered by the gateway
  * itself with the label settings being edited (not yet saved), on the operator's image or a
- * sample. The answer is the very file a client would get (signed, watermarked as configured)
+ * sample. The answer is the very file a client would get (signed, watermarked as configured,
+ * its C2PA manifest as the tenant's signer makes it)
  * and the measured glyph height held against GB 45438's 5 % rule.
  */
 import type { Context } from 'hono'
@@ -18,7 +19,7 @@ import { placeMark } from '../label/image-mark'
 import { MIN_IMAGE_MARK_HEIGHT_RATIO } from '../label/rules'
 import { labelsPatchSchema, parseWith } from '../tenant/schema'
 import { mergeLabels, requireTenant } from '../tenant/service'
-import { tenantSigner } from '../tenant/signing'
+import { tenantSigning } from './tenant-signing'
 import { readBody } from './body'
 import { labelTypedFile, typedFile } from './file-label'
 import { uploadError } from './images'
@@ -47,7 +48,7 @@ export async function labelPreview(c: Context<AppEnv>): Promise<Response> {
   const format = detectFormat(bytes)
   if (!format?.mime.startsWith('image/')) throw new GatewayError(415, 'unsupported_format', `image: the preview takes PNG, JPEG, WebP or GIF, not ${format?.name ?? 'this file'}`, 'image')
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
-  const signing = { signer: await tenantSigner(c.env.DB, c.get('config'), tenant), role: 'producer' as const }
+  const signing = await tenantSigning(c, tenant, 'producer')
   const file = typedFile(bytes, format, format.mime)
   const out = await labelTypedFile(file, label, labels, signing).catch((error: unknown) => {
     throw error instanceof FormatError ? uploadError(error) : error
@@ -61,6 +62,7 @@ export async function labelPreview(c: Context<AppEnv>): Promise<Response> {
     image: toBase64(out.bytes),
     width,
     height,
+    c2pa: out.c2pa.action,
     mark: { inkHeight, shortestSide, ratio: inkHeight / shortestSide, minimumRatio: MIN_IMAGE_MARK_HEIGHT_RATIO, meetsRule: inkHeight / shortestSide >= MIN_IMAGE_MARK_HEIGHT_RATIO },
     text: { position: labels.text.position, sample: labelText(SAMPLE_ANSWER, affixesFor(labels.text)) },
   })

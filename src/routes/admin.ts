@@ -1,5 +1,5 @@
 /**
- * The admin API: tenants, their gateway keys, signing keys and operators. Two credentials:
+ * The admin API: tenants, their gateway keys, signing keys, C2PA signers and operators. Two credentials:
  * the platform admin (ADMIN_TOKEN) sees every tenant; an operator token sees and changes its
  * own tenant only, and cannot create or delete tenants or manage operators. Every change of
  * responsibility is written into the tenant's hash-chained log with who made it.
@@ -15,6 +15,7 @@ import { listSigningKeys, rotateKey } from '../tenant/signing'
 import { changedFields, recordAdminAction, type AdminAction } from '../unmark/audit'
 import { operatorTokenSchema } from '../unmark/schemas'
 import { labelPreview } from './admin-preview'
+import { adminC2pa } from './admin-c2pa'
 import { adminUnmark } from './admin-unmark'
 import { cappedJson } from './body'
 import { requestInfo, type AppEnv } from './types'
@@ -174,6 +175,7 @@ admin.delete('/tenants/:id/operator-tokens/:tokenId', async (c) => {
 })
 
 admin.route('/tenants/:id', adminUnmark)
+admin.route('/tenants/:id', adminC2pa)
 
 /** Compares digests so neither the length nor the content leaks through timing. */
 async function sameSecret(a: string, b: string): Promise<boolean> {

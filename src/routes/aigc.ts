@@ -8,7 +8,8 @@ import { detectFormat, FormatError, markdown, readLabels, SUPPORTED_FORMATS, typ
 import type { Signing } from '../image/label-image'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { checkLabelSignature } from '../label/signature'
-import { publishedKey, tenantSigner } from '../tenant/signing'
+import { publishedKey } from '../tenant/signing'
+import { trustAnchors } from '../c2pa/trust'
 import { LimitError } from '../limits'
 import { aiSourceType, inspect } from '../verify/inspect'
 import { PROPAGATION_MARK_TEXT, PROPAGATION_STATES, PropagationError, propagatedLabel, type PropagationState } from '../verify/propagate'
@@ -22,6 +23,7 @@ import type { Labels } from '../tenant/schema'
 import { cappedJson, readBody } from './body'
 import { uploadError } from './images'
 import { requestInfo, type AppEnv } from './types'
+import { tenantSigning } from './tenant-signing'
 import { isRecord } from '../guards'
 
 export const aigc = new Hono<AppEnv>()
@@ -151,9 +153,7 @@ function refuseUnmarkable(format: CarrierFormat, explicit: boolean, labels: Labe
   throw new GatewayError(422, 'unsupported_format', `mark: the gateway cannot add a visible mark to ${format.name.toUpperCase()} files yet; send mark=implicit for the implicit label alone`, 'mark')
 }
 
-async function signing(c: Context<AppEnv>, role: Signing['role']): Promise<Signing> {
-  return { signer: await tenantSigner(c.env.DB, c.get('config'), c.get('tenant').tenant), role }
-}
+const signing = (c: Context<AppEnv>, role: Signing['role']) => tenantSigning(c, c.get('tenant').tenant, role)
 
 function readOrReject(bytes: Uint8Array, format: CarrierFormat) {
   try {
@@ -196,7 +196,7 @@ export async function detect(c: Context<AppEnv>): Promise<Response> {
   }
   let report
   try {
-    report = withWatermark(await inspect(bytes, format, { isKnownKey: async (key) => (await publishedKey(c.env.DB, key)) !== undefined }), await readWatermark(c, bytes, format))
+    report = withWatermark(await inspect(bytes, format, { isKnownKey: async (key) => (await publishedKey(c.env.DB, key)) !== undefined }, trustAnchors(c.get('config').c2paTrustAnchors)), await readWatermark(c, bytes, format))
   } catch (error) {
     if (error instanceof LimitError) throw uploadError(error)
     if (error instanceof FormatError) throw new GatewayError(422, 'invalid_request', `the ${format.name} file cannot be read: ${error.message}`)

@@ -14,10 +14,10 @@ import { detectFormat, FormatError } from '../formats'
 import { createLabel } from '../label/annex-e'
 import { LimitError } from '../limits'
 import { isRecord } from '../guards'
-import { tenantSigner } from '../tenant/signing'
 import { forwardToUpstream, incomingHeaders, type UpstreamDialect } from '../upstream/client'
 import { readBody } from './body'
-import { setLabelHeaders } from './delivery'
+import { setC2paHeader, setLabelHeaders } from './delivery'
+import { tenantSigning } from './tenant-signing'
 import { labelTypedFile, mediaType, takesVisibleMark, typedFile } from './file-label'
 import type { FileSource } from './route-table'
 import { uploadError } from './images'
@@ -101,8 +101,7 @@ async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: He
   const { tenant } = c.get('tenant')
   const label = createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const file = typedFile(bytes, format, upstream.headers.get('content-type') ?? '')
-  const signing = { signer: await tenantSigner(c.env.DB, c.get('config'), tenant), role: 'producer' as const }
-  const out = await labelTypedFile(file, label, tenant.labels, signing).catch((error: unknown) => {
+  const out = await labelTypedFile(file, label, tenant.labels, await tenantSigning(c, tenant, 'producer')).catch((error: unknown) => {
     // The model's file, not the client's: a file the gateway cannot read is the upstream's fault.
     if (error instanceof LimitError) throw new GatewayError(502, 'upstream_invalid_response', `${route}: ${error.message}`, error.limit.name)
     if (error instanceof FormatError) throw unlabellable(route, `a generated ${format.name.toUpperCase()} file it cannot read (${error.message})`)
@@ -110,5 +109,6 @@ async function generatedFile(c: Context<AppEnv>, upstream: Response, headers: He
   })
   headers.set('content-type', file.type)
   setLabelHeaders(headers, [out.label], out.omission)
+  if (format.mime.startsWith('image/')) setC2paHeader(headers, [out.c2pa])
   return new Response(out.bytes, { status: upstream.status, headers })
 }

@@ -18,10 +18,11 @@ import { watermarker } from './watermark'
 import { createLabel, type AigcLabel } from '../label/annex-e'
 import { MarkError } from '../label/image-mark'
 import { labelEventStream, reducerLabeler, StreamLabelError } from '../stream/label-stream'
-import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
 import { allowedFetchHosts, safeFetch } from '../upstream/safe-fetch'
-import { deliverUnmarked, requestedGrant, setLabelHeaders } from './delivery'
+import { deliverUnmarked, requestedGrant, setC2paHeader, setLabelHeaders } from './delivery'
+import { requestModel, tenantSigning } from './tenant-signing'
+import type { C2paOutcome } from '../c2pa/outcome'
 import { imageLabeller, splitDataUrl } from '../protocols/media'
 import { answerStream, decodeBase64, embeddedImages, imageStreamReducer, liftImages, placeholder, type EmbeddedImage } from '../protocols/openai-images'
 import { parseJsonObject } from './json'
@@ -62,7 +63,8 @@ export async function imageCall(c: Context<AppEnv>, path: string): Promise<Respo
 
   const newLabel = () => createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const type = upstream.headers.get('content-type') ?? ''
-  const signing: Signing = { signer: await tenantSigner(c.env.DB, c.get('config'), tenant), role: 'producer' }
+  // A multipart upload streams through unread, so its model is not known here.
+  const signing = await tenantSigning(c, tenant, 'producer', requestModel(request))
 
   if (type.startsWith('text/event-stream') && upstream.body) {
     const label = newLabel()
@@ -85,12 +87,13 @@ export async function imageCall(c: Context<AppEnv>, path: string): Promise<Respo
   const origin = new URL(c.req.url).origin
   // One image at a time, each released once labelled: a Worker holds 128 MB in all.
   const outputs: Uint8Array[] = []
-  const signed: AigcLabel[] = []
+  const signed: LabelledItem[] = []
   for (const [i, item] of items.entries()) {
     const source = takeImage(item, images)
     signed.push(await labelItem(c, item, source, labels[i]!, explicit, signing, origin, outputs))
   }
-  setLabelHeaders(headers, signed, unmarked ? 'unmark-grant' : undefined)
+  setLabelHeaders(headers, signed.map((s) => s.label), unmarked ? 'unmark-grant' : undefined)
+  setC2paHeader(headers, signed.flatMap((s) => s.c2pa ?? []))
   headers.set('content-type', 'application/json')
   return new Response(answerStream(answer, outputs), { status: upstream.status, headers })
 }
@@ -118,9 +121,15 @@ function takeImage(item: Record<string, unknown>, images: (Uint8Array | undefine
   return bytes
 }
 
+/** An item's label as signed, and what became of its image's Content Credentials (none for an item without an image). */
+interface LabelledItem {
+  label: AigcLabel
+  c2pa?: C2paOutcome
+}
+
 /**
- * Labels one answer item in place; returns its label as signed. A base64 image's output
- * goes to `outputs` and the item gets its placeholder, for answerStream to write.
+ * Labels one answer item in place. A base64 image's output goes to `outputs` and the item
+ * gets its placeholder, for answerStream to write.
  */
 async function labelItem(
   c: Context<AppEnv>,
@@ -131,31 +140,34 @@ async function labelItem(
   signing: Signing,
   origin: string,
   outputs: Uint8Array[],
-): Promise<AigcLabel> {
+): Promise<LabelledItem> {
   const unsigned = label
+  // The item's first image speaks for it in X-AIGC-C2PA, as its label does in X-AIGC-Produce-Id.
+  let c2pa: C2paOutcome | undefined
   // Images under other keys first: a refused one stops the answer before any work is done.
   const embedded = otherImages(item)
   if (source) {
     const out = await labelUpstreamImage(source, label, explicit, signing)
     item.b64_json = placeholder(outputs.length)
     outputs.push(out.bytes)
-    label = out.label
+    ;({ label, c2pa } = out)
     // Both forms: the url then points at the same labelled image, kept by the gateway.
     if (typeof item.url === 'string') item.url = await keepLabelled(c, out.bytes, label, origin)
   } else if (typeof item.url === 'string' && item.url.startsWith('data:')) {
     embedded.push({ holder: item, key: 'url', ...splitDataUrl(item.url) })
   } else if (typeof item.url === 'string') {
-    const { bytes, label: signed } = await labelUpstreamImage(await fetchImage(c, item.url), label, explicit, signing)
-    label = signed
-    item.url = await keepLabelled(c, bytes, label, origin)
+    const out = await labelUpstreamImage(await fetchImage(c, item.url), label, explicit, signing)
+    ;({ label, c2pa } = out)
+    item.url = await keepLabelled(c, out.bytes, label, origin)
   }
   for (const image of embedded) {
     const out = await labelUpstreamImage(Buffer.from(image.base64, 'base64'), unsigned, explicit, signing)
     image.holder[image.key] = image.prefix + Buffer.from(out.bytes).toString('base64')
     label = out.label
+    c2pa ??= out.c2pa
   }
   item.aigc = label
-  return label
+  return { label, ...(c2pa ? { c2pa } : {}) }
 }
 
 /** Images an item holds beside `b64_json` and `url` (see embeddedImages); one it cannot label is a 502. */

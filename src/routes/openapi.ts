@@ -6,6 +6,7 @@
  */
 import { html, raw } from 'hono/html'
 import { z } from 'zod'
+import { c2paCertificateSchema, c2paCsrSchema, c2paImportSchema } from '../c2pa/schemas'
 import { SUPPORTED_FORMATS } from '../formats'
 import { tenantCreateSchema, tenantPatchSchema } from '../tenant/schema'
 import { grantApplicationSchema, grantDecisionSchema, operatorTokenSchema, unmarkLogQuerySchema } from '../unmark/schemas'
@@ -72,10 +73,28 @@ export const OPERATIONS: Record<string, Operation> = {
   'POST /admin/tenants/{id}/preview': {
     tag: 'Admin', summary: 'The marks the gateway will stamp, with label settings not yet saved', security: 'admin',
     body: { raw: 'multipart/form-data: `labels` (JSON, a change of label settings as PATCH takes it) and an optional `image` file (PNG, JPEG, WebP, GIF; a sample image without it)' },
-    ok: [200, '`{ "type", "image" (base64 of the labelled file), "width", "height", "mark": { "inkHeight", "shortestSide", "ratio", "minimumRatio", "meetsRule" }, "text": { "position", "sample" } }`'],
+    ok: [200, '`{ "type", "image" (base64 of the labelled file), "width", "height", "c2pa" (as X-AIGC-C2PA), "mark": { "inkHeight", "shortestSide", "ratio", "minimumRatio", "meetsRule" }, "text": { "position", "sample" } }`'],
   },
   'GET /admin/tenants/{id}/signing-keys': { tag: 'Admin', summary: "The tenant's label-signing keys", security: 'admin', ok: [200, '`{ "keys": [...] }`'] },
   'POST /admin/tenants/{id}/signing-keys/rotate': { tag: 'Admin', summary: 'Rotate the label-signing key', security: 'admin', ok: [201, 'the new key'] },
+  'GET /admin/tenants/{id}/c2pa-signer': {
+    tag: 'Admin', summary: "The tenant's C2PA signer: the active certificate and a pending CSR (never a key)", security: 'admin',
+    ok: [200, '`{ "active": { "id", "namespace", "activatedAt", "certificate": { "subject", "issuer", "serialNumber", "notBefore", "notAfter", "fingerprint" }, "chain" } | null, "pending": { "id", "namespace", "createdAt", "csr" } | null }`'],
+  },
+  'POST /admin/tenants/{id}/c2pa-signer/csr': {
+    tag: 'Admin', summary: 'Generate a C2PA signing key (ES256) and its CSR; the active signer signs until the chain is set', security: 'admin',
+    body: c2paCsrSchema, ok: [201, '`{ "id", "namespace", "createdAt", "csr" }` (PKCS#10 PEM)'],
+  },
+  'PUT /admin/tenants/{id}/c2pa-signer/certificate': {
+    tag: 'Admin', summary: 'Set the chain a CA issued for the pending key (leaf first); it becomes the active signer', security: 'admin',
+    description: 'The chain is checked against the key and the C2PA certificate profile (digitalSignature, an allowed EKU, not a CA, not self-signed, each link signed by the next): 422 otherwise.',
+    body: c2paCertificateSchema, ok: [200, 'the signer, as GET answers'],
+  },
+  'PUT /admin/tenants/{id}/c2pa-signer': {
+    tag: 'Admin', summary: 'Import a C2PA key (PKCS#8 P-256) and its chain; replaces the active signer', security: 'admin',
+    body: c2paImportSchema, ok: [200, 'the signer, as GET answers'],
+  },
+  'DELETE /admin/tenants/{id}/c2pa-signer': { tag: 'Admin', summary: "Remove the tenant's C2PA signer: its images then go out stripped of C2PA", security: 'admin', ok: [204, 'nothing'] },
   'GET /admin/tenants/{id}/operator-tokens': { tag: 'Admin', summary: "The tenant's operator tokens, by prefix (platform admin only)", security: 'admin', ok: [200, '`{ "data": [{ "id", "tenantId", "prefix", "name", "createdAt" }] }`'] },
   'POST /admin/tenants/{id}/operator-tokens': {
     tag: 'Admin', summary: 'Issue an operator token for this tenant (platform admin only; shown once)', security: 'admin',
@@ -112,8 +131,9 @@ const HEADERS: Record<string, string> = {
   'X-AIGC-Propagation': '`unchanged`: the file already carried this platform\'s intact propagation',
   'X-AIGC-Request-Id': "the gateway's id of the request (on every response)",
   'X-AIGC-Implicit': '`file` (the implicit label is in the file) or `header-only` (raw PCM and SSE audio: the label is in the headers)',
+  'X-AIGC-C2PA': 'on image answers, for each image in order (comma-separated, like X-AIGC-Produce-Id): `re-signed` (our C2PA manifest, the model\'s as its parentOf ingredient), `created` (our manifest, none upstream), `stripped` (the upstream manifest removed: no C2PA signer, or signing failed) or `none`; streamed image events carry it as `aigc_c2pa` beside `aigc`',
 }
-const LABEL_HEADERS = ['X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant', 'X-AIGC-Unmark-Refused']
+const LABEL_HEADERS = ['X-AIGC-Label', 'X-AIGC-Produce-Id', 'X-AIGC-Explicit', 'X-AIGC-Explicit-Reason', 'X-AIGC-Unmark-Grant', 'X-AIGC-Unmark-Refused', 'X-AIGC-C2PA']
 
 const REQUEST_HEADERS = {
   'X-AIGC-Unmark': 'a grant id: deliver this answer without the visible label, logged (Article 9)',

@@ -13,9 +13,9 @@ import { watermarker } from './watermark'
 import type { TextProtocol } from '../protocols'
 import { imageLabeller } from '../protocols/media'
 import { labelEventStream, StreamLabelError } from '../stream/label-stream'
-import { tenantSigner } from '../tenant/signing'
 import { callUpstream, incomingHeaders, outgoingHeaders, upstreamUrl } from '../upstream/client'
-import { deliverUnmarked, requestedGrant, setLabelHeaders, type Omission } from './delivery'
+import { deliverUnmarked, requestedGrant, setC2paHeader, setLabelHeaders, type Omission } from './delivery'
+import { requestModel, tenantSigning } from './tenant-signing'
 import { parseJsonObject } from './json'
 import { cappedText } from './body'
 import type { AppEnv } from './types'
@@ -35,8 +35,8 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   // a stream's label leaves before its text exists), so signing overlaps the upstream call.
   const newLabel = () => createLabel({ producer: tenant.providerCode, produceId: crypto.randomUUID() })
   const label = newLabel()
-  const signer = tenantSigner(c.env.DB, c.get('config'), tenant)
-  const signed = signer.then((s) => signLabel(label, 'producer', s))
+  const signing = tenantSigning(c, tenant, 'producer', requestModel(request))
+  const signed = signing.then((s) => signLabel(label, 'producer', s.signer))
   signed.catch(() => {}) // awaited below unless the upstream fails first
 
   const upstream = await callUpstream(
@@ -54,7 +54,7 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
   const unmarked = await deliverUnmarked(c, grant, { produceIds: [label.ProduceID], contentKind: 'text' }, headers)
   // Images the answer carries (Responses image_generation) are labelled like /v1/images output.
   // They keep the visible mark under a grant: its delivery row names the text's ProduceID only.
-  const media = imageLabeller(markContext(tenant.labels.image, await watermarker(c)), { signer: await signer, role: 'producer' }, newLabel)
+  const media = imageLabeller(markContext(tenant.labels.image, await watermarker(c)), await signing, newLabel)
   const type = upstream.headers.get('content-type') ?? ''
   const options = { structured: unmarked ? undefined : structured, media }
 
@@ -76,7 +76,8 @@ export async function labelledText(c: Context<AppEnv>, protocol: TextProtocol): 
       throw error
     })
     const omission: Omission = unmarked ? 'unmark-grant' : outcome.labelled ? undefined : outcome.structured ? 'structured-output' : 'no-text'
-    setLabelHeaders(headers, [signedLabel, ...outcome.media], omission)
+    setLabelHeaders(headers, [signedLabel, ...outcome.media.map((m) => m.label)], omission)
+    setC2paHeader(headers, outcome.media.map((m) => m.c2pa))
     body.aigc = signedLabel
     headers.set('content-type', 'application/json')
     return new Response(JSON.stringify(body), { status: upstream.status, headers })

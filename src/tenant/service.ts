@@ -9,6 +9,7 @@ import * as db from '../db/tenants'
 import type { Tenant } from '../db/tenants'
 import { GatewayError } from '../errors'
 import { checkUpstreamUrl, parseUnmarkPolicy, parseWith, tenantCreateSchema, tenantPatchSchema, type Labels, type LabelsPatch } from './schema'
+import { seedDevelopmentSigner } from './c2pa-signer'
 import { createFirstKey, retireTenantKeys, rotateKey } from './signing'
 
 export type { Tenant }
@@ -161,10 +162,13 @@ export const DEMO_UPSTREAM = 'demo://model/v1'
 
 let demoSeeded: Promise<void> | undefined
 
-/** Seeds tenant `demo` (key sk-demo-local → the built-in demo model) once per isolate. */
+/**
+ * Seeds tenant `demo` (key sk-demo-local → the built-in demo model) once per isolate, with a
+ * development C2PA chain so the default shows the whole Content Credentials path.
+ */
 function ensureDemoTenant(database: D1Database, config: GatewayConfig): Promise<void> {
   demoSeeded ??= (async () => {
-    if (await db.getTenant(database, 'demo')) return
+    if (await db.getTenant(database, 'demo')) return seedDevelopmentSigner(database, config, 'demo', 'Demo tenant')
     const input = {
       id: 'demo',
       name: 'Demo tenant (local development)',
@@ -175,6 +179,7 @@ function ensureDemoTenant(database: D1Database, config: GatewayConfig): Promise<
       if (!(e instanceof GatewayError && e.status === 409)) throw e
     })
     await issueKey(database, 'demo', new Date(), DEMO_KEY)
+    await seedDevelopmentSigner(database, config, 'demo', 'Demo tenant')
     forgetCachedTenants()
   })().catch((e) => {
     demoSeeded = undefined

@@ -1,6 +1,6 @@
 /**
  * Who changed what in a tenant's responsibility (label settings, unmark policy and
- * retention, keys, operators, grant decisions), written into the tenant's hash-chained log
+ * retention, keys, C2PA signers, operators, grant decisions), written into the tenant's hash-chained log
  * beside the deliveries, so the trail an auditor reads is as tamper-evident as they are.
  */
 import { requestEntry, type RequestInfo } from './chain'
@@ -16,6 +16,9 @@ export type AdminAction =
   | 'key.issued'
   | 'key.revoked'
   | 'signing-key.rotated'
+  | 'c2pa-signer.requested'
+  | 'c2pa-signer.set'
+  | 'c2pa-signer.removed'
   | 'operator-token.issued'
   | 'operator-token.revoked'
 

@@ -10,6 +10,7 @@ import { ROLE_FIELD, type SigningRole } from '../label/security-data'
 import { readFound, type CarrierFormat, type CarrierVariant, type FoundLabel } from '../formats'
 import type { BindingVersion } from '../formats/types'
 import { c2paReport, type C2paReport } from './c2pa-report'
+import type { X509Certificate } from '@peculiar/x509'
 import { concat, fromUtf8 } from '../formats/bytes'
 import { visibleText } from '../formats/html'
 import { LIMITS } from '../limits'
@@ -73,7 +74,8 @@ export function aiSourceType(found: FoundLabel[]): string | undefined {
   return found.find((f) => f.sign === 'digital-source-type' && AI_SOURCE_TYPES.has(f.raw.slice(f.raw.lastIndexOf('/') + 1)))?.raw
 }
 
-export async function inspect(bytes: Uint8Array, format: CarrierFormat, context: Omit<VerifyContext, 'content'>): Promise<Inspection> {
+/** `c2paTrustAnchors`: the roots a C2PA signer is checked against (none: trust not checked). */
+export async function inspect(bytes: Uint8Array, format: CarrierFormat, context: Omit<VerifyContext, 'content'>, c2paTrustAnchors: X509Certificate[] = []): Promise<Inspection> {
   const content = (binding?: BindingVersion) => format.content(bytes, binding)
   const findings: Finding[] = []
   const labels: DetectedLabel[] = []
@@ -135,7 +137,7 @@ export async function inspect(bytes: Uint8Array, format: CarrierFormat, context:
     ...(sourceType && parsedLabels.length === 0 ? { propagate: { state: 'suspected' as const, reason: `IPTC DigitalSourceType ${sourceType}, without an implicit label` } } : {}),
     findings,
   }
-  const c2pa = await c2paReport(bytes, format)
+  const c2pa = await c2paReport(bytes, format, c2paTrustAnchors)
   if (c2pa) inspection.c2pa = c2pa
   const visible = VISIBLE_TEXT[format.name]
   if (visible) inspection.explicit = explicitTextLabel(visible(concat([...content()])))

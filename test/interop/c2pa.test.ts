@@ -17,6 +17,8 @@ import { labelFile } from '../../src/image/label-image'
 import { createLabel } from '../../src/label/annex-e'
 import { generateKeyPair } from '../../src/label/signature'
 import { inspect } from '../../src/verify/inspect'
+import { trustAnchors } from '../../src/c2pa/trust'
+import type { X509Certificate } from '@peculiar/x509'
 import { imageDataAt, modelSigned } from '../c2pa/model-sign'
 
 initSync({ module: readFileSync('node_modules/@contentauth/c2pa-wasm/pkg/c2pa_bg.wasm') })
@@ -31,11 +33,15 @@ interface ReadStore {
 let model: C2paCredential
 let gateway: C2paCredential
 let anchors: string
+let modelRoot: X509Certificate
+let gatewayRoot: X509Certificate
 beforeAll(async () => {
   const m = await developmentChain('Test Model Co')
   const g = await developmentChain('Test Gateway Operator')
   model = m.credential
   gateway = g.credential
+  modelRoot = m.root
+  gatewayRoot = g.root
   anchors = [m.root, g.root].map((c) => c.toString('pem')).join('\n')
 })
 
@@ -63,7 +69,7 @@ describe.each(IMAGES)('%s', (format, image, padding) => {
     const out = await labelFile(upstream.bytes, format, label, undefined, {
       signer: { keyId: 'k1', ...key },
       role: 'producer',
-      c2pa: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } },
+      c2pa: { signer: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } } },
     })
     expect(out.c2pa.action).toBe('re-signed')
     if (padding) expect(jpegSegments(upstream.bytes).segments.filter((s) => s.marker === 0xeb).length).toBeGreaterThan(2)
@@ -81,12 +87,39 @@ describe.each(IMAGES)('%s', (format, image, padding) => {
 
     const report = await inspect(out.bytes, format, { isKnownKey: () => true })
     expect(report.labels[0]!.signatures![0]!.status).toBe('valid')
+    // Trust anchors (C2PA_TRUST_ANCHORS): our signer's root makes it trusted, another root does not.
+    expect(report.c2pa).toMatchObject({ state: 'valid', trust: 'not-checked' })
+    expect((await inspect(out.bytes, format, { isKnownKey: () => true }, trustAnchors(gatewayRoot.toString('pem')))).c2pa).toMatchObject({ trust: 'trusted' })
+    expect((await inspect(out.bytes, format, { isKnownKey: () => true }, [modelRoot])).c2pa).toMatchObject({ trust: 'untrusted' })
 
     const changed = out.bytes.slice()
     changed[imageDataAt(out.bytes, format)]! ^= 1
     const broken = await c2paRs(changed, format.mime).catch(() => undefined)
     if (broken) expect(failures(broken)).toContain('assertion.dataHash.mismatch')
     expect((await inspect(changed, format, { isKnownKey: () => true })).labels[0]?.signatures?.[0]?.status).toBe('content-changed')
+  })
+
+  it('keeps an upstream manifest with a thumbnail (embedded-file boxes) byte for byte: its ingredient hash matches in c2pa-rs', async () => {
+    const thumbnail = new Uint8Array(await sharp({ create: { width: 16, height: 12, channels: 3, background: '#808080' } }).jpeg().toBuffer())
+    const upstream = await modelSigned(await image(), format, model, 0, thumbnail)
+    const before = await c2paRs(upstream.bytes, format.mime)
+    expect(failures(before)).toEqual([])
+    expect(JSON.stringify(before.manifests[before.active_manifest])).toContain('c2pa.thumbnail.claim.jpeg')
+    const key = await generateKeyPair('Ed25519')
+    const out = await labelFile(upstream.bytes, format, createLabel({ producer: 'TESTPRODUCER', produceId: 'p2' }), undefined, {
+      signer: { keyId: 'k1', ...key },
+      role: 'producer',
+      c2pa: { signer: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } } },
+    })
+    expect(out.c2pa.action).toBe('re-signed')
+    const store = await c2paRs(out.bytes, format.mime)
+    expect(failures(store), JSON.stringify(store.validation_results)).toEqual([])
+    expect(store.validation_state).toBe('Trusted')
+    expect(store.manifests[store.active_manifest]!.ingredients![0]).toMatchObject({ relationship: 'parentOf', active_manifest: upstream.label })
+    // The model's manifest box (the store's content after its own 8-byte header and description box) is inside ours unchanged.
+    const theirs = format.c2pa.find(upstream.bytes)!.jumbf
+    const manifestBox = theirs.subarray(8 + new DataView(theirs.buffer, theirs.byteOffset + 8).getUint32(0))
+    expect(Buffer.from(format.c2pa.find(out.bytes)!.jumbf).includes(Buffer.from(manifestBox))).toBe(true)
   })
 
   it('without a C2PA signer, strips the model manifest and says what it said', async () => {

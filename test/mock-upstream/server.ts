@@ -66,6 +66,7 @@ export async function mockUpstream(req: IncomingMessage, res: ServerResponse): P
   }
   if (storedRoute(req, path, text, res)) return
   if (speechRoute(req, path, text, res)) return
+  if (c2paRoute(req, url, path, text, res)) return
   if (req.method === 'GET' && url.pathname.startsWith('/img/')) {
     const name = url.pathname.slice(5)
     res.writeHead(200, { 'content-type': name === 'not-image' ? 'text/plain' : 'image/*' })
@@ -524,5 +525,27 @@ function speechRoute(req: IncomingMessage, path: string, text: string, res: Serv
   res.writeHead(200, { 'content-type': 'text/event-stream' })
   for (let i = 0; i + 1 < cuts.length; i++) res.write(`data: ${JSON.stringify({ type: 'speech.audio.delta', audio: audio.subarray(cuts[i], cuts[i + 1]).toString('base64') })}\n\n`)
   res.end(`data: ${JSON.stringify({ type: 'speech.audio.done', usage: { input_tokens: 5, output_tokens: 50, total_tokens: 55 } })}\n\n`)
+  return true
+}
+
+// ---- C2PA (issue 15): an image model that signs its output with Content Credentials. ----
+// `model: "c2pa-signed"` on /images/generations answers with `c2pa_image` (base64 of a file the
+// test signed as a model would, in workerd), as b64_json, or with `response_format: "url"` as a
+// link this mock then serves with the signed bytes unchanged.
+const c2paImages = new Map<string, Buffer>()
+
+function c2paRoute(req: IncomingMessage, url: URL, path: string, text: string, res: ServerResponse): boolean {
+  if (req.method === 'GET' && url.pathname.startsWith('/c2pa-img/')) {
+    const image = c2paImages.get(url.pathname.slice('/c2pa-img/'.length))
+    res.writeHead(image ? 200 : 404, { 'content-type': 'image/*' })
+    res.end(image ?? '')
+    return true
+  }
+  if (req.method !== 'POST' || path !== '/images/generations' || !text.includes('"c2pa-signed"')) return false
+  const body = JSON.parse(text)
+  const id = `${c2paImages.size}`
+  c2paImages.set(id, Buffer.from(body.c2pa_image, 'base64'))
+  const item = body.response_format === 'url' ? { url: `https://${url.host}/c2pa-img/${id}` } : { b64_json: body.c2pa_image }
+  json(res, 200, { created: 1, data: [{ ...item, revised_prompt: body.prompt }] })
   return true
 }

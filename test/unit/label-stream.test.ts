@@ -149,7 +149,7 @@ describe('content parts and generated images in streams', () => {
     const media: MediaLabeller = {
       async image(base64, item) {
         seen.push(item)
-        return { base64: `TEFCRUw${seen.length}`, label: { ProduceID: `${item}-label` } as never }
+        return { base64: `TEFCRUw${seen.length}`, label: { ProduceID: `${item}-label` } as never, c2pa: { action: 'none' as const } }
       },
     }
     return { media, seen }
