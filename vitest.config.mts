@@ -47,7 +47,7 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/interop/**', 'test/conformance/**', 'test/fuzz/**'],
+          exclude: ['test/interop/**', 'test/conformance/**', 'test/fuzz/**', 'test/e2e/**'],
           setupFiles: ['test/setup.ts'],
         },
       },
