@@ -131,9 +131,10 @@ export async function signManifest(bytes: Uint8Array, format: C2paFormat, creden
     actions.actions.push({ action: 'c2pa.created', digitalSourceType: TRAINED_ALGORITHMIC_MEDIA, softwareAgent: { name: plan.model } } as Action)
   }
   if (plan.visibleMark !== undefined) {
-    actions.actions.push({ action: 'c2pa.edited', description: `visible AI-generated label drawn on the image (GB 45438-2025): ${plan.visibleMark}` } as Action)
+    // Actions v1 carry the description among the parameters; the library writes no other place.
+  actions.actions.push({ action: 'c2pa.edited', parameters: { description: `visible AI-generated label drawn on the image (GB 45438-2025): ${plan.visibleMark}` } } as Action)
   }
-  actions.actions.push({ action: 'c2pa.edited.metadata', description: 'TC260 implicit label written in the XMP metadata (GB 45438-2025)' } as Action)
+  actions.actions.push({ action: 'c2pa.edited.metadata', parameters: { description: 'TC260 implicit label written in the XMP metadata (GB 45438-2025)' } } as Action)
   manifest.addAssertion(actions)
   manifest.addAssertion(new LabelAssertion(plan.labelAssertion, plan.label))
   const binding = DataHashAssertion.create('SHA-256')

@@ -20,6 +20,8 @@ import { inspect } from '../../src/verify/inspect'
 import { trustAnchors } from '../../src/c2pa/trust'
 import type { X509Certificate } from '@peculiar/x509'
 import { imageDataAt, modelSigned } from '../c2pa/model-sign'
+import { DEFAULT_IMAGE_MARK } from '../../src/label/image-mark'
+import { codecs, FONT } from './codecs'
 
 initSync({ module: readFileSync('node_modules/@contentauth/c2pa-wasm/pkg/c2pa_bg.wasm') })
 
@@ -97,6 +99,45 @@ describe.each(IMAGES)('%s', (format, image, padding) => {
     const broken = await c2paRs(changed, format.mime).catch(() => undefined)
     if (broken) expect(failures(broken)).toContain('assertion.dataHash.mismatch')
     expect((await inspect(changed, format, { isKnownKey: () => true })).labels[0]?.signatures?.[0]?.status).toBe('content-changed')
+  })
+
+  it('re-signs after the visible mark: c2pa-rs validates it and names the edit', async () => {
+    // Large enough for the mark, small enough for the whole-image paths.
+    const big = () => sharp({ create: { width: 400, height: 300, channels: 3, background: '#557799' } })
+    const source = format === png ? big().png() : format === jpeg ? big().jpeg() : big().webp()
+    const upstream = await modelSigned(new Uint8Array(await source.toBuffer()), format, model, 0)
+    const key = await generateKeyPair('Ed25519')
+    const label = createLabel({ producer: 'TESTPRODUCER', produceId: crypto.randomUUID() })
+    const out = await labelFile(upstream.bytes, format, label, { spec: DEFAULT_IMAGE_MARK, font: FONT, codecs }, {
+      signer: { keyId: 'k1', ...key },
+      role: 'producer',
+      c2pa: { signer: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } } },
+    })
+    expect(out.c2pa.action).toBe('re-signed')
+    const store = await c2paRs(out.bytes, format.mime)
+    expect(failures(store)).toEqual([])
+    expect(store.validation_state).toBe('Trusted')
+    const ours = store.manifests[store.active_manifest]!
+    expect(ours.ingredients![0]).toMatchObject({ relationship: 'parentOf', active_manifest: upstream.label })
+    const actions = ours.assertions.find((a) => a.label.startsWith('c2pa.actions'))!.data.actions!
+    expect(actions.map((a) => a.action)).toEqual(['c2pa.opened', 'c2pa.edited', 'c2pa.edited.metadata'])
+    expect((actions[1] as { parameters?: { description?: string } }).parameters?.description).toContain(DEFAULT_IMAGE_MARK.text)
+    expect((await inspect(out.bytes, format, { isKnownKey: () => true })).labels[0]!.signatures![0]!.status).toBe('valid')
+  })
+
+  it('creates a manifest for an image that had none: c2pa.created, trainedAlgorithmicMedia, the model as softwareAgent', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const label = createLabel({ producer: 'TESTPRODUCER', produceId: crypto.randomUUID() })
+    const out = await labelFile(await image(), format, label, undefined, {
+      signer: { keyId: 'k1', ...key },
+      role: 'producer',
+      c2pa: { signer: { credential: gateway, plan: { generator: { name: 'aigc-label-gateway', version: '0.1.0' }, model: 'gpt-image-1', labelAssertion: 'org.example.tc260.label' } } },
+    })
+    expect(out.c2pa.action).toBe('created')
+    const store = await c2paRs(out.bytes, format.mime)
+    expect(failures(store)).toEqual([])
+    const actions = store.manifests[store.active_manifest]!.assertions.find((a) => a.label.startsWith('c2pa.actions'))!.data.actions!
+    expect(actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: expect.stringMatching(/trainedAlgorithmicMedia$/), softwareAgent: { name: 'gpt-image-1' } })
   })
 
   it('keeps an upstream manifest with a thumbnail (embedded-file boxes) byte for byte: its ingredient hash matches in c2pa-rs', async () => {
