@@ -10,6 +10,8 @@
  * Each Worker gets a socket of its own, so neither pays Miniflare's entry router.
  * Timings are wall time from Node, request sent to answer read, median of several runs.
  */
+import { createInterface } from 'node:readline'
+import type { Readable } from 'node:stream'
 import { request } from 'node:http'
 import { Miniflare, type WorkerOptions } from 'miniflare'
 import sharp from 'sharp'
@@ -70,7 +72,7 @@ export async function startWorkerd(options: { inspectorPort?: number } = {}): Pr
   } as WorkerOptions
   const echoWorker: WorkerOptions = { name: 'echo', modules: true, script: ECHO_WORKER, compatibilityDate: workerOptions.compatibilityDate, unsafeDirectSockets: [{ port: 0 }] }
   const chunkedEchoWorker: WorkerOptions = { ...echoWorker, name: 'chunked-echo', script: CHUNKED_ECHO_WORKER }
-  const mf = new Miniflare({ workers: [gatewayWorker, echoWorker, chunkedEchoWorker], inspectorPort: options.inspectorPort })
+  const mf = new Miniflare({ workers: [gatewayWorker, echoWorker, chunkedEchoWorker], inspectorPort: options.inspectorPort, handleRuntimeStdio: quietRequestLog })
   try {
     await mf.ready
     await applyMigrations(await mf.getD1Database('DB', 'gateway'))
@@ -84,6 +86,14 @@ export async function startWorkerd(options: { inspectorPort?: number } = {}): Pr
     bundle.remove()
     throw error
   }
+}
+
+/** workerd's output without the gateway's one-line request log, which would drown the figures. */
+function quietRequestLog(stdout: Readable, stderr: Readable): void {
+  const pass = (stream: Readable, out: NodeJS.WriteStream) =>
+    createInterface({ input: stream }).on('line', (line) => line.includes('{"event":"request"') || out.write(`${line}\n`))
+  pass(stdout, process.stdout)
+  pass(stderr, process.stderr)
 }
 
 async function createTenant(gateway: string): Promise<string> {

@@ -54,6 +54,14 @@ describe('the request log', () => {
     expect(lines[0]!.error).toBe(((await response.clone().json()) as { error: { code: string } }).error.code)
   })
 
+  it("names the gateway's own routes by their pattern", async () => {
+    const t = await createTenant()
+    const { lines } = await logged(() => gateway('/v1/aigc/label', { method: 'POST', headers: { authorization: `Bearer ${t.key}`, 'content-type': 'text/markdown' }, body: '# 标题\n' }))
+    expect(lines[0]).toMatchObject({ route: 'POST /v1/aigc/label', status: 200, label: { labelled: true } })
+    const keys = await logged(() => gateway(`/admin/tenants/${t.id}/keys`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789' } }))
+    expect(keys.lines.at(-1)!.route).toBe('POST /admin/tenants/{id}/keys')
+  })
+
   it('logs an unauthenticated call without a tenant', async () => {
     const { response, lines } = await logged(() => gateway('/v1/models', { headers: { authorization: 'Bearer not-a-key' } }))
     expect(response.status).toBe(401)

@@ -62,7 +62,7 @@ function logLine(c: Context<AppEnv>, ms: number): RequestLogLine {
     requestId: c.get('requestId'),
     method: c.req.method,
     // Hono's `:id` spelled as the route table spells it.
-    route: c.get('route') ?? `${c.req.method} ${routePath(c, -1).replace(/:(\w+)/g, '{$1}')}`,
+    route: c.get('route') ?? `${c.req.method} ${routePath(c).replace(/:(\w+)/g, '{$1}')}`,
     status: c.res.status,
     tenant: c.get('tenant')?.tenant.id ?? null,
     ms,
